@@ -1,0 +1,188 @@
+# -*- coding: utf-8 -*-
+# Copyright: berth.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The generic ensure engine: desired vs current -> create / update / delete / nothing.
+
+Every resource module and the bulk tenant reconcile call ``ensure`` with an
+adapter (see ``Adapter``); the engine owns check mode, diff, secret redaction
+and the duplicate-safe create. No Ansible imports.
+
+Comparison rules:
+- a desired value of ``None`` means "not managed": it is neither compared nor shown;
+- dicts compare by the keys the desired dict names (a partial view of the server);
+- lists compare in order unless the key is in ``adapter.unordered``, where they
+  compare as multisets (order from the server never causes a diff);
+- keys in ``adapter.secret_fields`` appear in diffs and results only as ``REDACTED``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+
+from ansible_collections.berth.platform.plugins.module_utils.errors import (
+    ApiError, TransportError,
+)
+from ansible_collections.berth.platform.plugins.module_utils.retry import RetryPolicy
+
+REDACTED = "<redacted>"
+REDACTED_CHANGED = "<redacted: changes>"
+
+
+class Adapter:
+    """One resource type. Subclasses implement the five calls; see docs/architecture.md."""
+
+    kind = "resource"
+    secret_fields = ()
+    unordered = ()
+
+    def find(self, desired):
+        """The current server object for ``desired``'s identity, or None."""
+        raise NotImplementedError
+
+    def normalize(self, current):
+        """``current`` as a dict with the same keys and types as ``desired``."""
+        return current
+
+    def create(self, desired):
+        """Create and return the new server object."""
+        raise NotImplementedError
+
+    def update(self, current, desired, changes):
+        """Apply ``changes`` (the differing desired keys) and return the updated object."""
+        raise NotImplementedError
+
+    def delete(self, current):
+        raise NotImplementedError
+
+
+class Outcome:
+    """What ensure did: ``action`` is one of create, update, delete, none.
+
+    ``resource`` is the server object after the change (None after a delete,
+    in check mode, or when an adapter's update returns nothing).
+    """
+
+    def __init__(self, action, before, after, changes, resource):
+        self.action = action
+        self.before = before
+        self.after = after
+        self.changes = changes
+        self.resource = resource
+
+    @property
+    def changed(self):
+        return self.action != "none"
+
+    def diff(self):
+        return {"before": self.before or {}, "after": self.after or {}}
+
+
+# -- comparison -------------------------------------------------------------
+def _canonical(value):
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def matches(current, desired, unordered=False):
+    """True when ``current`` satisfies ``desired`` under the comparison rules."""
+    if desired is None:
+        return True
+    if isinstance(desired, dict):
+        if not isinstance(current, dict):
+            return False
+        return all(matches(current.get(k), v) for k, v in desired.items())
+    if isinstance(desired, (list, tuple)):
+        if not isinstance(current, (list, tuple)) or len(current) != len(desired):
+            return False
+        if unordered:
+            return sorted(_canonical(c) for c in current) == sorted(_canonical(d) for d in desired)
+        return all(matches(c, d) for c, d in zip(current, desired))
+    return current == desired
+
+
+def changed_keys(current, desired, unordered=()):
+    """The desired top-level keys whose values the current object does not satisfy."""
+    return [k for k, v in desired.items()
+            if v is not None and not matches(current.get(k), v, unordered=k in unordered)]
+
+
+def managed_view(obj, desired):
+    """``obj`` restricted to what ``desired`` manages (recursively for dicts)."""
+    if obj is None:
+        return None
+    if isinstance(desired, dict) and isinstance(obj, dict):
+        return dict((k, managed_view(obj.get(k), v)) for k, v in desired.items() if v is not None)
+    return copy.deepcopy(obj)
+
+
+def redact(view, secret_fields, changed=()):
+    """A copy of ``view`` with secret fields masked; a changing secret says so."""
+    if not view:
+        return view
+    out = dict(view)
+    for key in secret_fields:
+        if key in out and out[key] is not None:
+            out[key] = REDACTED_CHANGED if key in changed else REDACTED
+    return out
+
+
+# -- the engine -------------------------------------------------------------
+def ensure(adapter, desired, state="present", check_mode=False):
+    """Bring the server to ``desired`` (or remove it for ``state='absent'``)."""
+    current = adapter.find(desired)
+    secrets = adapter.secret_fields
+    if state == "absent":
+        if current is None:
+            return Outcome("none", {}, {}, [], None)
+        before = redact(managed_view(adapter.normalize(current), desired) or {}, secrets)
+        if not check_mode:
+            adapter.delete(current)
+        return Outcome("delete", before, {}, [], None)
+
+    if current is None:
+        after = redact(managed_view(desired, desired), secrets)
+        resource = None if check_mode else create_once(adapter, desired)
+        return Outcome("create", {}, after, sorted(k for k, v in desired.items() if v is not None),
+                       resource)
+
+    normalized = adapter.normalize(current)
+    changes = changed_keys(normalized, desired, adapter.unordered)
+    before_view = managed_view(normalized, desired)
+    if not changes:
+        view = redact(before_view, secrets)
+        return Outcome("none", view, view, [], current)
+    after_view = dict(before_view)
+    after_view.update((k, copy.deepcopy(desired[k])) for k in changes)
+    resource = None if check_mode else adapter.update(current, desired, changes)
+    return Outcome("update", redact(before_view, secrets), redact(after_view, secrets, changes),
+                   changes, resource)
+
+
+def create_once(adapter, desired, policy=None):
+    """Create without ever leaving a duplicate.
+
+    A create that failed in a way that may have reached the server (broken
+    connection after sending, 5xx, 429) is followed by a fresh ``find``: if the
+    object is there, that is the result; if not, the create is tried again, up
+    to ``policy.attempts`` times in all, with the policy's backoff between.
+    """
+    policy = policy or RetryPolicy(attempts=3)
+    for attempt in range(policy.attempts):
+        try:
+            return adapter.create(desired)
+        except (TransportError, ApiError) as exc:
+            if not _maybe_applied(exc) or attempt + 1 >= policy.attempts:
+                raise
+            policy.wait(attempt)
+            found = adapter.find(desired)
+            if found is not None:
+                return found
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _maybe_applied(exc):
+    if isinstance(exc, TransportError):
+        return exc.ambiguous or exc.retryable
+    return exc.status is not None and (exc.status >= 500 or exc.status == 429)

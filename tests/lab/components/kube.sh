@@ -1,0 +1,89 @@
+# shellcheck shell=bash disable=SC2154  # lab_dir, state, cache, pki, reset, python: set by lib.sh and up
+# One etcd and two kube-apiservers (clusters east and west, separate etcd prefixes),
+# built from their Go modules; Istio's CRDs applied to both. Control plane only.
+kube_clusters="east west"
+
+etcd_up() {
+  local client peer
+  client=$(port ETCD_PORT 12379)
+  peer=$(port ETCD_PEER_PORT 12380)
+  if ! running etcd; then
+    "$lab_dir/build/build" etcd
+    [ "$reset" = 1 ] && rm -rf "$state/data/etcd"
+    mkdir -p "$state/data/etcd"
+    log "starting etcd $ETCD_VERSION on 127.0.0.1:$client"
+    start etcd "$cache/bin/etcd-$ETCD_VERSION" --data-dir "$state/data/etcd" \
+      --listen-client-url "http://127.0.0.1:$client" --listen-peer-url "http://127.0.0.1:$peer"
+  fi
+  wait_for etcd 60 curl -fsS "http://127.0.0.1:$client/health"
+}
+
+kube_up() {
+  etcd_up
+  "$lab_dir/build/build" kube-apiserver
+  local cluster default=16443
+  for cluster in $kube_clusters; do
+    kube_apiserver_up "$cluster" "$(port "KUBE_${cluster^^}_PORT" "$default")"
+    default=$((default + 1))
+  done
+  local kubeconfigs=()
+  for cluster in $kube_clusters; do kubeconfigs+=("$state/kube/$cluster.kubeconfig"); done
+  log "applying Istio CRDs from $(basename "$reference/istio-1.30.3-crd-all.gen.yaml")"
+  "$python" "$lab_dir/apply_crds.py" "$reference/istio-1.30.3-crd-all.gen.yaml" "${kubeconfigs[@]}" >&2
+  export_env K8S_VERSION "$KUBERNETES_VERSION"
+  export_env ISTIO_CRDS "$reference/istio-1.30.3-crd-all.gen.yaml"
+}
+
+kube_apiserver_up() {
+  local cluster=$1 port=$2 name=kube-apiserver-$1
+  mkdir -p "$state/kube"
+  if ! running "$name"; then
+    log "starting kube-apiserver $KUBERNETES_VERSION ($cluster) on https://127.0.0.1:$port"
+    start "$name" "$cache/bin/kube-apiserver-$KUBERNETES_VERSION" \
+      --etcd-servers="http://127.0.0.1:$(port ETCD_PORT 12379)" --etcd-prefix="/$cluster" \
+      --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$port" \
+      --tls-cert-file="$pki/server.crt" --tls-private-key-file="$pki/server.key" \
+      --client-ca-file="$pki/ca.crt" --authorization-mode=RBAC \
+      --service-account-issuer="https://kubernetes.default.svc" \
+      --service-account-key-file="$pki/service-account.pub" \
+      --service-account-signing-key-file="$pki/service-account.key" \
+      --service-cluster-ip-range=10.96.0.0/16 --cert-dir="$state/kube/$cluster-certs" \
+      --profiling=false --v=1
+  fi
+  write_kubeconfig "$cluster" "https://127.0.0.1:$port"
+  wait_for "$name" 120 curl -fsS --cacert "$pki/ca.crt" --cert "$pki/kube-admin.crt" \
+    --key "$pki/kube-admin.key" "https://127.0.0.1:$port/readyz"
+  export_env "K8S_${cluster^^}_URL" "https://127.0.0.1:$port"
+  export_env "K8S_${cluster^^}_KUBECONFIG" "$state/kube/$cluster.kubeconfig"
+}
+
+write_kubeconfig() {
+  local cluster=$1 server=$2
+  cat >"$state/kube/$cluster.kubeconfig" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: $cluster
+  cluster:
+    server: $server
+    certificate-authority-data: $(base64 -w0 "$pki/ca.crt")
+users:
+- name: $cluster-admin
+  user:
+    client-certificate-data: $(base64 -w0 "$pki/kube-admin.crt")
+    client-key-data: $(base64 -w0 "$pki/kube-admin.key")
+contexts:
+- name: $cluster
+  context:
+    cluster: $cluster
+    user: $cluster-admin
+current-context: $cluster
+KUBECONFIG
+  chmod 600 "$state/kube/$cluster.kubeconfig"
+}
+
+kube_down() {
+  local cluster
+  for cluster in $kube_clusters; do stop "kube-apiserver-$cluster"; done
+  stop etcd
+}
