@@ -47,12 +47,10 @@ demo: lab-up
 PIP_BOOTSTRAP := $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(shell sed -n "s/^ *pip='\(.*\)',/\1/p" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py 2>/dev/null)).py
 sanity: venv
 	mkdir -p $(dir $(PIP_BOOTSTRAP)) && cp tests/sanity/pip_bootstrap.py $(PIP_BOOTSTRAP)
-	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
-	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(SANITY_ROOT)
-	cd $(SANITY_ROOT) && git init -q && git add -A && \
-	  ansible-test sanity --venv --python 3.11 --color no
+	tests/sanity/stage $(SANITY_ROOT)
+	cd $(SANITY_ROOT) && ansible-test sanity --venv --python 3.11 --color no
 
-SHELL_SCRIPTS := .ci/run tests/lab/up tests/lab/down tests/lab/install-deps tests/lab/build/build tests/lab/lib.sh $(wildcard tests/lab/components/*.sh)
+SHELL_SCRIPTS := .ci/run tests/sanity/stage tests/lab/up tests/lab/down tests/lab/install-deps tests/lab/build/build tests/lab/lib.sh $(wildcard tests/lab/components/*.sh)
 
 lint: venv lab-deps
 	ansible-lint --offline --profile production

@@ -28,7 +28,7 @@ from ansible_collections.berth.platform.plugins.module_utils.errors import (
 from ansible_collections.berth.platform.plugins.module_utils.retry import RetryPolicy
 
 REDACTED = "<redacted>"
-REDACTED_CHANGED = "<redacted: changes>"
+REDACTED_CHANGED = "<redacted (changed)>"
 
 
 class Adapter:
@@ -56,6 +56,9 @@ class Adapter:
 
     def delete(self, current):
         raise NotImplementedError
+
+    def preview(self, desired):
+        """Check mode: let the server judge ``desired`` without storing it (e.g. dry run)."""
 
 
 class Outcome:
@@ -143,6 +146,8 @@ def ensure(adapter, desired, state="present", check_mode=False):
 
     if current is None:
         after = redact(managed_view(desired, desired), secrets)
+        if check_mode:
+            adapter.preview(desired)
         resource = None if check_mode else create_once(adapter, desired)
         return Outcome("create", {}, after, sorted(k for k, v in desired.items() if v is not None),
                        resource)
@@ -155,6 +160,8 @@ def ensure(adapter, desired, state="present", check_mode=False):
         return Outcome("none", view, view, [], current)
     after_view = dict(before_view)
     after_view.update((k, copy.deepcopy(desired[k])) for k in changes)
+    if check_mode:
+        adapter.preview(desired)
     resource = None if check_mode else adapter.update(current, desired, changes)
     return Outcome("update", redact(before_view, secrets), redact(after_view, secrets, changes),
                    changes, resource)

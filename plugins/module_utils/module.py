@@ -21,6 +21,7 @@ from ansible_collections.berth.platform.plugins.module_utils.errors import Berth
 from ansible_collections.berth.platform.plugins.module_utils.http_client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR,
 )
+from ansible_collections.berth.platform.plugins.module_utils.k8s import client as k8s
 
 
 class BerthModule(AnsibleModule):
@@ -33,6 +34,19 @@ class BerthModule(AnsibleModule):
         super(BerthModule, self).__init__(argument_spec=spec, **kwargs)
         if service in ("harbor", "keycloak") and not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        if service == "k8s" and not k8s.HAS_KUBERNETES:
+            self.fail_json(msg=missing_required_lib("kubernetes"), exception=k8s.KUBERNETES_IMPORT_ERROR)
+
+    def k8s_client(self):
+        """A K8sClient from the kubernetes.core-style connection options."""
+        p = self.params
+        try:
+            api = k8s.api_client(kubeconfig=p["kubeconfig"], context=p["context"], host=p["host"],
+                                 api_key=p["api_key"], validate_certs=p["validate_certs"],
+                                 ca_cert=p["ca_cert"])
+        except BerthError as exc:
+            self.fail_error(exc)
+        return k8s.K8sClient(api)
 
     def fail_error(self, error, **result):
         """One message shape for every typed error; ``error`` holds its safe details."""

@@ -104,3 +104,5 @@ java21() {
 . "$lab_dir/components/kube.sh"
 # shellcheck source=components/tools.sh
 . "$lab_dir/components/tools.sh"
+# shellcheck source=components/registry.sh
+. "$lab_dir/components/registry.sh"

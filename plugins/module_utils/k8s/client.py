@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+# Copyright: berth.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Kubernetes access through the kubernetes Python client. No Ansible imports.
+
+Writes are server-side apply with the field manager ``berth.platform``; check
+mode is the same apply with ``dryRun=All`` so the API server (CRD schemas,
+admission) still judges the object. Failures become the typed errors of
+``errors`` with service ``k8s``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import traceback
+
+try:
+    from kubernetes import client as k8s_client, config as k8s_config
+    from kubernetes.client.rest import ApiException
+    from kubernetes.dynamic import DynamicClient
+    from kubernetes.dynamic.exceptions import ResourceNotFoundError
+    from urllib3.exceptions import HTTPError, SSLError
+    HAS_KUBERNETES = True
+    KUBERNETES_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover - reported by the module base
+    HAS_KUBERNETES = False
+    KUBERNETES_IMPORT_ERROR = traceback.format_exc()
+
+from ansible_collections.berth.platform.plugins.module_utils.errors import (
+    ApiError, NotFound, TLSError, TransportError, error_for_status,
+)
+from ansible_collections.berth.platform.plugins.module_utils.http_client import TLS_HINT
+from ansible_collections.berth.platform.plugins.module_utils.retry import RetryPolicy
+
+FIELD_MANAGER = "berth.platform"
+# Fields the server owns; never compared, never shown in a diff.
+SERVER_METADATA = ("resourceVersion", "uid", "generation", "creationTimestamp", "managedFields",
+                   "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds")
+
+
+def api_client(kubeconfig=None, context=None, host=None, api_key=None, validate_certs=None,
+               ca_cert=None):
+    """A kubernetes ApiClient from kubernetes.core-style options (kubeconfig, then overrides)."""
+    configuration = k8s_client.Configuration()
+    try:
+        if kubeconfig or context or not host:
+            k8s_config.load_kube_config(config_file=kubeconfig, context=context,
+                                        client_configuration=configuration)
+    except Exception as exc:  # the loader raises ConfigException, IOError, TypeError...
+        if not host:
+            raise TransportError("cannot load kubeconfig: %s" % exc, service="k8s",
+                                 hint="set kubeconfig/context, or host and api_key")
+    if host:
+        configuration.host = host
+    if api_key:
+        configuration.api_key = {"authorization": "Bearer " + api_key}
+    if validate_certs is not None:
+        configuration.verify_ssl = validate_certs
+    if ca_cert:
+        configuration.ssl_ca_cert = ca_cert
+    return k8s_client.ApiClient(configuration)
+
+
+def strip_server_fields(obj):
+    """A copy of an object without status and server-managed metadata."""
+    obj = json.loads(json.dumps(obj))
+    obj.pop("status", None)
+    meta = obj.get("metadata") or {}
+    for key in SERVER_METADATA:
+        meta.pop(key, None)
+    annotations = meta.get("annotations") or {}
+    annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+    if not annotations:
+        meta.pop("annotations", None)
+    return obj
+
+
+class K8sClient:
+    """Get / apply / delete any object kind, typed errors out."""
+
+    service = "k8s"
+
+    def __init__(self, api, retry=None):
+        self.api = api
+        self.retry = retry or RetryPolicy()
+        self._dynamic = None
+
+    @property
+    def dynamic(self):
+        if self._dynamic is None:
+            self._dynamic = self._call("GET", "/apis", lambda: DynamicClient(self.api))
+        return self._dynamic
+
+    def resource(self, api_version, kind):
+        try:
+            return self.dynamic.resources.get(api_version=api_version, kind=kind)
+        except ResourceNotFoundError:
+            raise NotFound("%s %s is not served by this cluster" % (api_version, kind),
+                           service=self.service, method="GET", path="/apis/" + api_version,
+                           hint="install the CRDs first")
+
+    def served(self, api_version, kind):
+        """True when the cluster serves api_version/kind."""
+        try:
+            self.resource(api_version, kind)
+            return True
+        except NotFound:
+            return False
+
+    def get(self, api_version, kind, name, namespace=None):
+        res = self.resource(api_version, kind)
+        path = res.path(name=name, namespace=namespace)
+        try:
+            return self._call("GET", path, lambda: res.get(name=name, namespace=namespace).to_dict())
+        except NotFound:
+            return None
+
+    def apply(self, body, dry_run=False):
+        """Server-side apply ``body``; returns the object as the server stored (or would store) it."""
+        res = self.resource(body["apiVersion"], body["kind"])
+        meta = body["metadata"]
+        path = res.path(name=meta["name"], namespace=meta.get("namespace"))
+        kwargs = dict(field_manager=FIELD_MANAGER, force_conflicts=True)
+        if dry_run:
+            kwargs["dry_run"] = "All"
+        return self._call("PATCH", path, lambda: res.server_side_apply(
+            body=body, name=meta["name"], namespace=meta.get("namespace"), **kwargs).to_dict())
+
+    def json_patch(self, api_version, kind, name, namespace, operations, dry_run=False):
+        """RFC 6902 JSON patch; with a ``test`` operation it is an optimistic-concurrency write."""
+        res = self.resource(api_version, kind)
+        path = res.path(name=name, namespace=namespace)
+        kwargs = dict(field_manager=FIELD_MANAGER, content_type="application/json-patch+json")
+        if dry_run:
+            kwargs["dry_run"] = "All"
+        return self._call("PATCH", path, lambda: res.patch(
+            body=operations, name=name, namespace=namespace, **kwargs).to_dict())
+
+    def delete(self, api_version, kind, name, namespace=None):
+        res = self.resource(api_version, kind)
+        path = res.path(name=name, namespace=namespace)
+        try:
+            self._call("DELETE", path, lambda: res.delete(name=name, namespace=namespace))
+        except NotFound:
+            pass
+
+    def list(self, api_version, kind, namespace=None, label_selector=None):
+        res = self.resource(api_version, kind)
+        path = res.path(namespace=namespace)
+        result = self._call("GET", path, lambda: res.get(namespace=namespace,
+                                                         label_selector=label_selector).to_dict())
+        return result.get("items") or []
+
+    def _call(self, method, path, func):
+        # Every call here is idempotent (GET, DELETE, server-side apply), so the
+        # shared policy may repeat it; PATCH is mapped to PUT for that reason.
+        policy_method = "PUT" if method == "PATCH" else method
+        retry_index = 0
+        while True:
+            try:
+                return self._call_once(method, path, func)
+            except (TransportError, ApiError) as exc:
+                if isinstance(exc, TLSError) or not self.retry.should_retry(
+                        policy_method, retry_index, status=exc.status,
+                        transport_error=isinstance(exc, TransportError)):
+                    raise
+                self.retry.wait(retry_index)
+                retry_index += 1
+
+    def _call_once(self, method, path, func):
+        try:
+            return func()
+        except ApiException as exc:
+            raise error_for_status(exc.status or 500, _api_message(exc), service=self.service,
+                                   method=method, path=path)
+        except SSLError as exc:
+            raise TLSError("TLS verification failed (%s)" % exc, service=self.service,
+                           method=method, path=path,
+                           hint=TLS_HINT.replace("ca_path", "ca_cert"))
+        except (HTTPError, OSError) as exc:
+            raise TransportError("cannot reach the API server (%s)" % exc, service=self.service,
+                                 method=method, path=path, ambiguous=method != "GET")
+
+
+def _api_message(exc):
+    try:
+        body = json.loads(exc.body)
+        return body.get("message") or exc.reason
+    except (TypeError, ValueError):
+        return exc.reason or "error"

@@ -1,0 +1,30 @@
+"""Every module's own options stay clear of its service's connection options.
+
+BerthModule merges the two specs; a module option with a connection option's
+name (``host`` for a Harbor host in a Kubernetes module, say) would silently
+replace the connection option.
+"""
+
+import glob
+import importlib
+import os
+import re
+
+import pytest
+
+from ansible_collections.berth.platform.plugins.module_utils import connection
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MODULES = sorted(glob.glob(os.path.join(ROOT, "plugins", "modules", "*.py")))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=os.path.basename)
+def test_module_options_do_not_shadow_connection_options(path):
+    with open(path) as f:
+        source = f.read()
+    service = re.search(r'service="(\w+)"', source)
+    assert service, "module does not name its service"
+    name = os.path.splitext(os.path.basename(path))[0]
+    module = importlib.import_module("ansible_collections.berth.platform.plugins.modules." + name)
+    clash = set(module.ARGUMENT_SPEC) & set(connection.SPECS[service.group(1)])
+    assert not clash
