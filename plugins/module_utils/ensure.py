@@ -82,6 +82,13 @@ class Outcome:
     def diff(self):
         return {"before": self.before or {}, "after": self.after or {}}
 
+    def shown(self, adapter):
+        """The resource as results show it: from the server when there is one, else the
+        would-be state (check mode) or {} (deleted); secret fields always redacted."""
+        if self.resource is None:
+            return self.after or {}
+        return redact(adapter.normalize(self.resource), adapter.secret_fields)
+
 
 # -- comparison -------------------------------------------------------------
 def _canonical(value):

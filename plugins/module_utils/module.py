@@ -16,7 +16,7 @@ __metaclass__ = type
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.berth.platform.plugins.module_utils import connection
-from ansible_collections.berth.platform.plugins.module_utils.ensure import ensure, redact
+from ansible_collections.berth.platform.plugins.module_utils.ensure import ensure
 from ansible_collections.berth.platform.plugins.module_utils.errors import BerthError
 from ansible_collections.berth.platform.plugins.module_utils.http_client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR,
@@ -68,10 +68,7 @@ class BerthModule(AnsibleModule):
             if self._diff:
                 result["diff"] = outcome.diff()
             key = result_key or adapter.kind
-            if outcome.resource is None:
-                result[key] = outcome.after or {}
-            else:
-                result[key] = redact(adapter.normalize(outcome.resource), adapter.secret_fields)
+            result[key] = outcome.shown(adapter)
             if extra:
                 result.update(extra(outcome))
             return result

@@ -213,8 +213,7 @@ def main():
             adapter = ManifestAdapter(client, kind=obj["kind"])
             outcome = ensure(adapter, obj, state=p["state"], check_mode=module.check_mode)
             changed = changed or outcome.changed
-            shown = outcome.after if outcome.resource is None else adapter.normalize(outcome.resource)
-            results[obj["kind"]] = dict(action=outcome.action, object=shown or {})
+            results[obj["kind"]] = dict(action=outcome.action, object=outcome.shown(adapter))
             diff["before"][obj["kind"]] = outcome.before or {}
             diff["after"][obj["kind"]] = outcome.after or {}
         result = dict(changed=changed, objects=results)

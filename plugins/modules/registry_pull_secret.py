@@ -132,7 +132,7 @@ action:
   sample: create
 """
 
-from ansible_collections.berth.platform.plugins.module_utils.ensure import ensure, redact
+from ansible_collections.berth.platform.plugins.module_utils.ensure import ensure
 from ansible_collections.berth.platform.plugins.module_utils.k8s import registry_secret as rs
 from ansible_collections.berth.platform.plugins.module_utils.module import BerthModule
 
@@ -173,10 +173,7 @@ def main():
         linked_changed = any(v["before"] != v["after"] for v in links.values())
         result = dict(changed=outcome.changed or linked_changed, action=outcome.action,
                       service_accounts=links)
-        if outcome.resource is None:
-            result["secret"] = outcome.after or {}
-        else:
-            result["secret"] = redact(adapter.normalize(outcome.resource), adapter.secret_fields)
+        result["secret"] = outcome.shown(adapter)
         if config_text is not None:
             result["config_hash"] = rs.config_hash(config_text)
         if module._diff:
