@@ -44,9 +44,10 @@ demo: lab-up
 # ansible-test needs the collection at ansible_collections/berth/platform: sanity runs on a copy.
 # Its --venv mode fetches a pip bootstrap script from a host these machines cannot
 # reach; tests/sanity/pip_bootstrap.py does the same job from PyPI.
-PIP_BOOTSTRAP := $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(shell sed -n "s/^ *pip='\(.*\)',/\1/p" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py 2>/dev/null)).py
 sanity: venv
-	mkdir -p $(dir $(PIP_BOOTSTRAP)) && cp tests/sanity/pip_bootstrap.py $(PIP_BOOTSTRAP)
+	pip_version=$$(sed -n "s/^ *pip='\(.*\)',/\1/p" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py) && \
+	  test -n "$$pip_version" && mkdir -p $(HOME)/.ansible/test/cache && \
+	  cp tests/sanity/pip_bootstrap.py $(HOME)/.ansible/test/cache/get_pip_$${pip_version//./_}.py
 	tests/sanity/stage $(SANITY_ROOT)
 	cd $(SANITY_ROOT) && ansible-test sanity --venv --python 3.11 --color no
 
