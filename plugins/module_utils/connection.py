@@ -28,7 +28,7 @@ HARBOR = dict(
 )
 
 KEYCLOAK = dict(
-    auth_keycloak_url=dict(type="str", required=True, aliases=["url"], fallback=_env("KEYCLOAK_URL")),
+    auth_keycloak_url=dict(type="str", required=True, aliases=["url"], no_log=False, fallback=_env("KEYCLOAK_URL")),
     auth_realm=dict(type="str", default="master", fallback=_env("KEYCLOAK_REALM")),
     auth_client_id=dict(type="str", default="admin-cli", fallback=_env("KEYCLOAK_CLIENT_ID")),
     auth_client_secret=dict(type="str", no_log=True, fallback=_env("KEYCLOAK_CLIENT_SECRET")),

@@ -1,0 +1,71 @@
+"""keycloak_client against the lab's real Keycloak (playbooks/keycloak_client*.yml).
+
+Every test gets a realm of its own, created with python-keycloak and deleted after.
+"""
+
+import secrets
+import uuid
+
+import pytest
+from keycloak import KeycloakAdmin
+
+from ansible_collections.berth.platform.plugins.module_utils.ensure import REDACTED_CHANGED
+
+from conftest import require
+
+
+@pytest.fixture(scope="module")
+def kc_admin(lab):
+    url, user, password, ca = require(lab, "KEYCLOAK_URL", "KEYCLOAK_USERNAME", "KEYCLOAK_PASSWORD",
+                                      "KEYCLOAK_CA_PATH")
+    return KeycloakAdmin(server_url=url + "/", username=user, password=password, realm_name="master",
+                         user_realm_name="master", verify=ca)
+
+
+@pytest.fixture
+def realm(kc_admin):
+    name = "it-client-" + uuid.uuid4().hex[:8]
+    kc_admin.create_realm({"realm": name, "enabled": True})
+    yield name
+    kc_admin.delete_realm(name)
+
+
+def in_realm(kc_admin, realm):
+    kc_admin.change_current_realm(realm)
+    return kc_admin
+
+
+def test_client_lifecycle(realm, run_playbook, kc_admin):
+    new_secret = secrets.token_urlsafe(24)
+    proc = run_playbook("keycloak_client", extra_vars={"realm": realm, "new_secret": new_secret})
+    assert "failed=0" in proc.stdout
+    assert new_secret not in proc.stdout + proc.stderr
+    assert in_realm(kc_admin, realm).get_client_id("harbor") is None
+
+
+def test_client_secret_never_in_vvv_output(realm, run_playbook, kc_admin, lab):
+    admin = in_realm(kc_admin, realm)
+    client_uuid = admin.create_client({"clientId": "harbor", "publicClient": False})
+    generated = admin.get_client_secrets(client_uuid)["value"]
+    explicit = secrets.token_urlsafe(24)
+    proc = run_playbook("keycloak_client_secret", extra_vars={"realm": realm, "explicit_secret": explicit},
+                        verbosity=3)
+    output = proc.stdout + proc.stderr
+    regenerated = admin.get_client_secrets(client_uuid)["value"]
+    assert "failed=0" in proc.stdout
+    assert len({generated, explicit, regenerated}) == 3
+    for secret in (generated, explicit, regenerated, lab["KEYCLOAK_PASSWORD"]):
+        assert secret not in output
+    assert REDACTED_CHANGED in output  # the diffs did show that the secret changed
+
+
+def test_bad_input_fails_clearly_and_writes_nothing(realm, run_playbook, kc_admin):
+    proc = run_playbook("keycloak_client_bad_input", extra_vars={"realm": realm})
+    assert "failed=0" in proc.stdout
+    admin = in_realm(kc_admin, realm)
+    assert admin.get_client_id("bad-redirect") is None
+    assert admin.get_client_id("bad-mapper-type") is None
+    assert admin.get_client_id("dup-mappers") is None
+    existing = admin.get_client(admin.get_client_id("existing"))
+    assert [m["name"] for m in existing.get("protocolMappers", [])] == ["groups"]
+    assert existing["redirectUris"] == ["https://ok.example.com/cb"]
