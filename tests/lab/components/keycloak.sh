@@ -16,9 +16,10 @@ keycloak_install() {
 }
 
 keycloak_up() {
-  local https mgmt java
+  local https mgmt http java
   https=$(port KEYCLOAK_PORT 18443)
   mgmt=$(port KEYCLOAK_MGMT_PORT 18444)
+  http=$(port KEYCLOAK_HTTP_PORT 18080)  # bound even with HTTP disabled; never the default 8080
   secret KEYCLOAK_ADMIN_PASSWORD
   if ! running keycloak; then
     keycloak_install
@@ -30,7 +31,7 @@ keycloak_up() {
       JAVA_OPTS_KC_HEAP="-Xms128m -Xmx768m" \
       KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD="$KEYCLOAK_ADMIN_PASSWORD" \
       "$kc_home/bin/kc.sh" start-dev \
-      --http-enabled=false --https-port="$https" --http-host=127.0.0.1 \
+      --http-enabled=false --http-port="$http" --https-port="$https" --http-host=127.0.0.1 \
       --https-certificate-file="$pki/server.crt" --https-certificate-key-file="$pki/server.key" \
       --health-enabled=true --http-management-port="$mgmt" \
       --db-url="jdbc:h2:file:$state/data/keycloak/keycloakdb;NON_KEYWORDS=VALUE"
