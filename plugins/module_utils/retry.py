@@ -74,5 +74,3 @@ def parse_retry_after(value, now=None):
     now = time.time() if now is None else now
     return max(0.0, when.timestamp() - now)
 
-
-NO_RETRY = RetryPolicy(attempts=1)
