@@ -73,4 +73,3 @@ def parse_retry_after(value, now=None):
         return None
     now = time.time() if now is None else now
     return max(0.0, when.timestamp() - now)
-

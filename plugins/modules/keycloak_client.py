@@ -19,7 +19,7 @@ description:
   - The client secret never appears in diffs or in the C(client) result; it is returned in
     RV(client_secret) only when asked for with O(return_secret).
 author:
-  - berth.platform developers (@berth-platform)
+  - berth.platform maintainers (@berth)
 extends_documentation_fragment:
   - berth.platform.keycloak
 attributes:

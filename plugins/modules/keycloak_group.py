@@ -16,7 +16,7 @@ description:
   - Optional name normalization makes one team name usable as a Keycloak group, a Harbor project
     and a Kubernetes namespace.
 author:
-  - berth.platform developers (@berth-platform)
+  - berth.platform maintainers (@berth)
 extends_documentation_fragment:
   - berth.platform.keycloak
 attributes:

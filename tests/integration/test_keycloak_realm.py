@@ -1,0 +1,39 @@
+"""keycloak_realm against the lab's real Keycloak (playbooks/keycloak_realm.yml).
+
+The playbook creates and deletes its own realm; the fixture only removes leftovers.
+"""
+
+import uuid
+
+import pytest
+from keycloak import KeycloakAdmin
+from keycloak.exceptions import KeycloakError
+
+from conftest import require
+
+
+@pytest.fixture(scope="module")
+def kc_admin(lab):
+    url, user, password, ca = require(lab, "KEYCLOAK_URL", "KEYCLOAK_USERNAME", "KEYCLOAK_PASSWORD",
+                                      "KEYCLOAK_CA_PATH")
+    return KeycloakAdmin(server_url=url + "/", username=user, password=password, realm_name="master",
+                         user_realm_name="master", verify=ca)
+
+
+@pytest.fixture
+def realm(kc_admin):
+    name = "it-realm-" + uuid.uuid4().hex[:8]
+    yield name
+    for leftover in (name, name + "-bad"):
+        try:
+            kc_admin.delete_realm(leftover)
+        except KeycloakError:
+            pass
+
+
+def test_realm_lifecycle(realm, run_playbook, kc_admin, lab):
+    proc = run_playbook("keycloak_realm", extra_vars={"realm": realm}, verbosity=3)
+    assert "failed=0" in proc.stdout
+    assert lab["KEYCLOAK_PASSWORD"] not in proc.stdout + proc.stderr
+    names = [r["realm"] for r in kc_admin.get_realms()]
+    assert realm not in names and realm + "-bad" not in names
