@@ -55,7 +55,8 @@ def run_playbook(lab):
 
     The lab's variables (lab.env) are in the environment, so modules pick up
     their connection options from HARBOR_*/KEYCLOAK_*/K8S_AUTH_* fallbacks or
-    from ``lookup('env', ...)``. ``verbosity=3`` gives the -vvv output that the
+    from ``lookup('env', ...)``; ``env_overrides`` changes them (None removes one).
+    ``verbosity=3`` gives the -vvv output that the
     secret-leak checks scan. A failed play fails the test with its output.
     """
     import subprocess
@@ -64,9 +65,14 @@ def run_playbook(lab):
     bindir = os.path.dirname(sys.executable)
     playbook_bin = os.path.join(bindir, "ansible-playbook")
 
-    def run(name, extra_vars=None, verbosity=0, check=True, extra_args=()):
+    def run(name, extra_vars=None, verbosity=0, check=True, extra_args=(), env_overrides=None):
         env = dict(os.environ)
         env.update(lab)
+        for key, value in (env_overrides or {}).items():  # None removes a variable
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
         env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.environ.get("ANSIBLE_COLLECTIONS_PATH", ""))
         env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0",
                    ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0",
