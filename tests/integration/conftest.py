@@ -91,3 +91,17 @@ def run_playbook(lab):
         return proc
 
     return run
+
+
+@pytest.fixture(scope="module")
+def kc_admin(lab):
+    """python-keycloak admin session on the lab's master realm, for setting up and reading back.
+
+    Module scope: tests switch its current realm, so no test module sees another's choice.
+    """
+    from keycloak import KeycloakAdmin
+
+    url, user, password, ca = require(lab, "KEYCLOAK_URL", "KEYCLOAK_USERNAME", "KEYCLOAK_PASSWORD",
+                                      "KEYCLOAK_CA_PATH")
+    return KeycloakAdmin(server_url=url + "/", username=user, password=password, realm_name="master",
+                         user_realm_name="master", verify=ca)

@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 import requests
-from keycloak import KeycloakAdmin
 
 from conftest import require
 
@@ -14,11 +13,9 @@ NO_PASSWORD = {"KEYCLOAK_USERNAME": None, "KEYCLOAK_PASSWORD": None}
 
 
 @pytest.fixture
-def automation(lab):
-    url, user, password, ca = require(lab, "KEYCLOAK_URL", "KEYCLOAK_USERNAME", "KEYCLOAK_PASSWORD",
-                                      "KEYCLOAK_CA_PATH")
-    admin = KeycloakAdmin(server_url=url + "/", username=user, password=password, realm_name="master",
-                          user_realm_name="master", verify=ca)
+def automation(lab, kc_admin):
+    url, ca = require(lab, "KEYCLOAK_URL", "KEYCLOAK_CA_PATH")
+    admin = kc_admin
     client_id = "berth-automation-" + uuid.uuid4().hex[:6]
     secret = secrets.token_urlsafe(24)
     internal_id = admin.create_client({"clientId": client_id, "publicClient": False, "secret": secret,

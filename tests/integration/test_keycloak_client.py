@@ -7,19 +7,8 @@ import secrets
 import uuid
 
 import pytest
-from keycloak import KeycloakAdmin
 
 from ansible_collections.berth.platform.plugins.module_utils.ensure import REDACTED_CHANGED
-
-from conftest import require
-
-
-@pytest.fixture(scope="module")
-def kc_admin(lab):
-    url, user, password, ca = require(lab, "KEYCLOAK_URL", "KEYCLOAK_USERNAME", "KEYCLOAK_PASSWORD",
-                                      "KEYCLOAK_CA_PATH")
-    return KeycloakAdmin(server_url=url + "/", username=user, password=password, realm_name="master",
-                         user_realm_name="master", verify=ca)
 
 
 @pytest.fixture

@@ -10,17 +10,7 @@ import secrets
 import uuid
 
 import pytest
-from keycloak import KeycloakAdmin, KeycloakOpenID
-
-from conftest import require
-
-
-@pytest.fixture(scope="module")
-def kc_admin(lab):
-    url, user, password, ca = require(lab, "KEYCLOAK_URL", "KEYCLOAK_USERNAME", "KEYCLOAK_PASSWORD",
-                                      "KEYCLOAK_CA_PATH")
-    return KeycloakAdmin(server_url=url + "/", username=user, password=password, realm_name="master",
-                         user_realm_name="master", verify=ca)
+from keycloak import KeycloakOpenID
 
 
 @pytest.fixture
