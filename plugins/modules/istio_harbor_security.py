@@ -204,8 +204,8 @@ def main():
 
     def action():
         client = module.k8s_client()
-        net = "v1" if client.served("networking.istio.io/v1", "Gateway") else "v1beta1"
-        sec = "v1" if client.served("security.istio.io/v1", "AuthorizationPolicy") else "v1beta1"
+        net = client.preferred_version("networking.istio.io", "Gateway")
+        sec = client.preferred_version("security.istio.io", "AuthorizationPolicy")
         objects = desired_objects(p, net, sec)
         results, changed = {}, False
         diff = dict(before={}, after={})

@@ -256,7 +256,7 @@ def main():
     try:
         version = p["api_version"]
         if version == "auto":
-            version = "v1" if client.served("networking.istio.io/v1", "VirtualService") else "v1beta1"
+            version = client.preferred_version("networking.istio.io", "VirtualService")
         if p["state"] == "absent":
             desired = {"apiVersion": "networking.istio.io/" + version, "kind": "VirtualService",
                        "metadata": {"name": p["name"], "namespace": p["namespace"]}}

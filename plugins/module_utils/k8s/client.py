@@ -109,6 +109,15 @@ class K8sClient:
         except NotFound:
             return False
 
+    def preferred_version(self, group, kind, versions=("v1", "v1beta1")):
+        """The first of ``versions`` the cluster serves for group/kind (Istio: v1, else v1beta1)."""
+        for version in versions:
+            if self.served("%s/%s" % (group, version), kind):
+                return version
+        raise NotFound("%s %s is not served in any of %s" % (group, kind, ", ".join(versions)),
+                       service=self.service, method="GET", path="/apis/" + group,
+                       hint="install the CRDs first")
+
     def get(self, api_version, kind, name, namespace=None):
         res = self.resource(api_version, kind)
         path = res.path(name=name, namespace=namespace)

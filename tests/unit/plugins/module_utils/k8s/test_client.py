@@ -53,3 +53,25 @@ def test_strip_server_fields():
                         "creationTimestamp": "t", "generation": 2,
                         "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}}}
     assert strip_server_fields(obj) == {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "a"}}
+
+
+class ServedOnly(K8sClient):
+    """A client whose cluster serves only the given api versions."""
+
+    def __init__(self, *served):
+        super().__init__(api=None)
+        self.served_versions = served
+
+    def resource(self, api_version, kind):
+        if api_version not in self.served_versions:
+            raise errors.NotFound("not served")
+        return object()
+
+
+def test_preferred_version_falls_back_to_v1beta1():
+    assert ServedOnly("networking.istio.io/v1", "networking.istio.io/v1beta1") \
+        .preferred_version("networking.istio.io", "VirtualService") == "v1"
+    assert ServedOnly("networking.istio.io/v1beta1").preferred_version("networking.istio.io", "Gateway") == "v1beta1"
+    with pytest.raises(errors.NotFound) as info:
+        ServedOnly().preferred_version("security.istio.io", "AuthorizationPolicy")
+    assert "install the CRDs" in str(info.value)
