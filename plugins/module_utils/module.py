@@ -28,9 +28,9 @@ class BerthModule(AnsibleModule):
     """AnsibleModule with a service's connection options and the collection's error format."""
 
     def __init__(self, argument_spec=None, service=None, **kwargs):
+        # Modules pass supports_check_mode=True themselves: readers see it where they look.
         spec = dict(connection.SPECS[service]) if service else {}
         spec.update(argument_spec or {})
-        kwargs.setdefault("supports_check_mode", True)
         super(BerthModule, self).__init__(argument_spec=spec, **kwargs)
         if service in ("harbor", "keycloak") and not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)

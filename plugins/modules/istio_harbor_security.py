@@ -199,7 +199,7 @@ def desired_objects(p, net_version, sec_version):
 
 
 def main():
-    module = BerthModule(argument_spec=ARGUMENT_SPEC, service="k8s")
+    module = BerthModule(argument_spec=ARGUMENT_SPEC, service="k8s", supports_check_mode=True)
     p = module.params
 
     def action():

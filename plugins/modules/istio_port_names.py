@@ -116,7 +116,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = BerthModule(argument_spec=ARGUMENT_SPEC, service="k8s")
+    module = BerthModule(argument_spec=ARGUMENT_SPEC, service="k8s", supports_check_mode=True)
     p = module.params
 
     def action():

@@ -249,7 +249,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = BerthModule(argument_spec=ARGUMENT_SPEC, service="k8s",
+    module = BerthModule(argument_spec=ARGUMENT_SPEC, service="k8s", supports_check_mode=True,
                          required_if=[("state", "present", ["hosts"])])
     p = module.params
     client = module.k8s_client()

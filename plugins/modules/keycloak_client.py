@@ -288,7 +288,7 @@ def desired_client(params):
 
 
 def main():
-    module = BerthModule(argument_spec=ARGUMENT_SPEC, service="keycloak",
+    module = BerthModule(argument_spec=ARGUMENT_SPEC, service="keycloak", supports_check_mode=True,
                          mutually_exclusive=[("secret", "regenerate_secret")])
     if not HAS_KEYCLOAK:
         module.fail_json(msg=missing_required_lib("python-keycloak"), exception=KEYCLOAK_IMPORT_ERROR)

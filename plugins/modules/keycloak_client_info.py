@@ -98,7 +98,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = BerthModule(argument_spec=ARGUMENT_SPEC, service="keycloak")
+    module = BerthModule(argument_spec=ARGUMENT_SPEC, service="keycloak", supports_check_mode=True)
     if not HAS_KEYCLOAK:
         module.fail_json(msg=missing_required_lib("python-keycloak"), exception=KEYCLOAK_IMPORT_ERROR)
     kc = KeycloakClient.from_params(module.params)

@@ -151,7 +151,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = BerthModule(argument_spec=ARGUMENT_SPEC, service="k8s",
+    module = BerthModule(argument_spec=ARGUMENT_SPEC, service="k8s", supports_check_mode=True,
                          required_if=[("state", "present", ["registry", "username", "password"])])
     p = module.params
     present = p["state"] == "present"

@@ -28,3 +28,9 @@ def test_module_options_do_not_shadow_connection_options(path):
     module = importlib.import_module("ansible_collections.berth.platform.plugins.modules." + name)
     clash = set(module.ARGUMENT_SPEC) & set(connection.SPECS[service.group(1)])
     assert not clash
+
+
+@pytest.mark.parametrize("path", MODULES, ids=os.path.basename)
+def test_module_declares_check_mode_support(path):
+    with open(path) as f:
+        assert "supports_check_mode=True" in f.read()
