@@ -33,7 +33,7 @@ keycloak_up() {
       "$kc_home/bin/kc.sh" start-dev \
       --http-enabled=false --http-port="$http" --https-port="$https" --http-host=127.0.0.1 \
       --https-certificate-file="$pki/server.crt" --https-certificate-key-file="$pki/server.key" \
-      --health-enabled=true --http-management-port="$mgmt" \
+      --health-enabled=true --http-management-port="$mgmt" --truststore-paths="$pki/ca.crt" \
       --db-url="jdbc:h2:file:$state/data/keycloak/keycloakdb;NON_KEYWORDS=VALUE"
   fi
   wait_for keycloak 240 curl -fsS --cacert "$pki/ca.crt" "https://127.0.0.1:$mgmt/health/ready"
