@@ -104,7 +104,10 @@ class KeycloakClient:
             client_id=auth_client_id, client_secret_key=auth_client_secret,
             username=None if token else auth_username, password=None if token else auth_password,
             token={"access_token": token, "expires_in": _STATIC_TOKEN_LIFETIME} if token else None,
-            verify=verify_setting(validate_certs, ca_path), timeout=connection_timeout)
+            verify=verify_setting(validate_certs, ca_path), timeout=connection_timeout,
+            # python-keycloak's default (1) lets urllib3 resend a POST whose answer was
+            # lost, so a create that landed comes back as 409. Retries are ours alone.
+            max_retries=0)
         self.admin = KeycloakAdmin(connection=self.connection)
         self.static_token = bool(token)
         self.logged_in = self.static_token

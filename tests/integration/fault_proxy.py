@@ -1,0 +1,99 @@
+"""A TLS reverse proxy on loopback that injects failures in front of a real lab server.
+
+Used by reliability tests: it forwards to the real upstream and, by rule, answers a
+status instead (503, 429 with Retry-After), or forwards the request and then drops
+the connection without an answer (the ambiguous failure: the server acted, the
+client cannot know). Counts what reached the upstream, by method and path.
+"""
+
+import re
+import socket
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import requests
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-encoding", "content-length",
+              "proxy-authenticate", "proxy-authorization", "te", "trailers", "upgrade"}
+
+
+class Rule:
+    """``times`` requests matching method and path regex get ``action``: an int status, or 'reset'."""
+
+    def __init__(self, method, path, action, times=1, retry_after=None):
+        self.method, self.path, self.action = method, re.compile(path), action
+        self.times, self.retry_after = times, retry_after
+
+    def take(self, method, path):
+        if self.times > 0 and method == self.method and self.path.search(path):
+            self.times -= 1
+            return True
+        return False
+
+
+class FaultProxy:
+    def __init__(self, upstream, cert, key, ca):
+        self.upstream, self.ca = upstream.rstrip("/"), ca
+        self.rules, self.seen, self.lock = [], [], threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def handle_any(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with proxy.lock:
+                    rule = next((r for r in proxy.rules if r.take(self.command, self.path)), None)
+                if rule is not None and rule.action != "reset":
+                    self.send_response(rule.action)
+                    if rule.retry_after is not None:
+                        self.send_header("Retry-After", str(rule.retry_after))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                upstream = proxy.forward(self.command, self.path, self.headers, body)
+                if rule is not None:  # the server acted; the client gets no answer
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self.send_response(upstream.status_code)
+                for name, value in upstream.headers.items():
+                    if name.lower() not in HOP_BY_HOP:
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(upstream.content)))
+                self.end_headers()
+                self.wfile.write(upstream.content)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = handle_any
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.url = "https://127.0.0.1:%d" % self.server.server_port
+
+    def forward(self, method, path, headers, body):
+        with self.lock:
+            self.seen.append((method, path.split("?")[0]))
+        sent = dict((k, v) for k, v in headers.items() if k.lower() not in HOP_BY_HOP | {"host"})
+        return self.session.request(method, self.upstream + path, headers=sent, data=body,
+                                    verify=self.ca, allow_redirects=False, timeout=60)
+
+    def count(self, method, path_regex):
+        pattern = re.compile(path_regex)
+        with self.lock:
+            return sum(1 for m, p in self.seen if m == method and pattern.search(p))
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
