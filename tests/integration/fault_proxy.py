@@ -33,8 +33,9 @@ class Rule:
 
 
 class FaultProxy:
-    def __init__(self, upstream, cert, key, ca):
-        self.upstream, self.ca = upstream.rstrip("/"), ca
+    def __init__(self, upstream, cert, key, ca, client_cert=None):
+        """``cert``/``key`` serve TLS to clients; ``client_cert`` (crt, key) authenticates upstream."""
+        self.upstream, self.ca, self.client_cert = upstream.rstrip("/"), ca, client_cert
         self.rules, self.seen, self.lock = [], [], threading.Lock()
         proxy = self
 
@@ -47,7 +48,7 @@ class FaultProxy:
             def handle_any(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with proxy.lock:
-                    rule = next((r for r in proxy.rules if r.take(self.command, self.path)), None)
+                    rule = next((r for r in proxy.rules if r.take(self.command, self.path.split("?")[0])), None)
                 if rule is not None and rule.action != "reset":
                     self.send_response(rule.action)
                     if rule.retry_after is not None:
@@ -83,7 +84,8 @@ class FaultProxy:
             self.seen.append((method, path.split("?")[0]))
         sent = dict((k, v) for k, v in headers.items() if k.lower() not in HOP_BY_HOP | {"host"})
         return self.session.request(method, self.upstream + path, headers=sent, data=body,
-                                    verify=self.ca, allow_redirects=False, timeout=60)
+                                    verify=self.ca, cert=self.client_cert, allow_redirects=False,
+                                    timeout=60)
 
     def count(self, method, path_regex):
         pattern = re.compile(path_regex)
