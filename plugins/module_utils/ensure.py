@@ -174,6 +174,28 @@ def ensure(adapter, desired, state="present", check_mode=False):
                    changes, resource)
 
 
+def plan_children(existing, wanted, exclusive, same_kind, same_content):
+    """Which named children (e.g. protocol mappers) to delete, and which to write.
+
+    ``existing`` and ``wanted`` map name -> object. A child not wanted goes when
+    ``exclusive``; one whose kind changed is deleted and created again (servers
+    refuse to change a mapper's type in place). Returns (deletes, writes), both
+    in name order; a write is (existing, wanted) with existing None for a create.
+    """
+    deletes = [rep for name, rep in sorted(existing.items())
+               if (name not in wanted and exclusive)
+               or (name in wanted and not same_kind(rep, wanted[name]))]
+    gone = set(id(rep) for rep in deletes)
+    writes = []
+    for name, item in sorted(wanted.items()):
+        rep = existing.get(name)
+        if rep is None or id(rep) in gone:
+            writes.append((None, item))
+        elif not same_content(rep, item):
+            writes.append((rep, item))
+    return deletes, writes
+
+
 def create_once(adapter, desired, policy=None):
     """Create without ever leaving a duplicate.
 

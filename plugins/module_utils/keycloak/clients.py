@@ -15,7 +15,9 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.berth.platform.plugins.module_utils.ensure import Adapter, matches
+from ansible_collections.berth.platform.plugins.module_utils.ensure import (
+    Adapter, matches, plan_children,
+)
 from ansible_collections.berth.platform.plugins.module_utils.errors import ValidationError
 from ansible_collections.berth.platform.plugins.module_utils.keycloak import normalize as norm
 
@@ -172,22 +174,21 @@ class ClientAdapter(Adapter):
     def _sync_mappers(self, current, wanted_list):
         client_uuid = current["id"]
         base = self.kc.admin_path("/clients/%s/protocol-mappers/models" % client_uuid)
-        existing = dict((m.get("name"), m) for m in current.get("protocolMappers") or [])
-        wanted = dict((m["name"], m) for m in wanted_list)
         admin = self.kc.admin
-        for name, rep in sorted(existing.items()):
-            stale = name not in wanted and self.mappers_exclusive
-            retyped = name in wanted and rep.get("protocolMapper") != wanted[name]["protocol_mapper"]
-            if stale or retyped:
-                self.kc.call("DELETE", base + "/" + rep["id"], admin.remove_client_mapper,
-                             client_uuid, rep["id"])
-                existing.pop(name)
-        for name, mapper in sorted(wanted.items()):
-            rep = existing.get(name)
+        deletes, writes = plan_children(
+            dict((m.get("name"), m) for m in current.get("protocolMappers") or []),
+            dict((m["name"], m) for m in wanted_list), self.mappers_exclusive,
+            same_kind=lambda rep, mapper: rep.get("protocolMapper") == mapper["protocol_mapper"],
+            same_content=lambda rep, mapper: matches(
+                norm.mapper_from_server(rep, set(mapper["config"])), mapper))
+        for rep in deletes:
+            self.kc.call("DELETE", base + "/" + rep["id"], admin.remove_client_mapper,
+                         client_uuid, rep["id"])
+        for rep, mapper in writes:
             if rep is None:
                 self.kc.call("POST", base, admin.add_mapper_to_client, client_uuid,
                              norm.mapper_to_server(mapper))
-            elif not matches(norm.mapper_from_server(rep, set(mapper["config"])), mapper):
+            else:
                 self.kc.call("PUT", base + "/" + rep["id"], admin.update_client_mapper, client_uuid,
                              rep["id"], norm.mapper_to_server(mapper, rep))
 

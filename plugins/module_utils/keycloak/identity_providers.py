@@ -19,7 +19,9 @@ import copy
 import json
 import re
 
-from ansible_collections.berth.platform.plugins.module_utils.ensure import Adapter, matches
+from ansible_collections.berth.platform.plugins.module_utils.ensure import (
+    Adapter, matches, plan_children,
+)
 from ansible_collections.berth.platform.plugins.module_utils.errors import NotFound, ValidationError
 from ansible_collections.berth.platform.plugins.module_utils.keycloak import normalize as norm
 
@@ -311,22 +313,20 @@ class IdentityProviderAdapter(Adapter):
     def _sync_mappers(self, current, wanted_list):
         alias = current["alias"]
         base = self.kc.admin_path("/identity-provider/instances/%s/mappers" % alias)
-        existing = dict((m.get("name"), m) for m in current.get("mappers") or [])
-        wanted = dict((m["name"], m) for m in wanted_list)
         admin = self.kc.admin
-        for name, rep in sorted(existing.items()):
-            stale = name not in wanted and self.mappers_exclusive
-            retyped = name in wanted and rep.get("identityProviderMapper") != wanted[name]["mapper"]
-            if stale or retyped:
-                self._delete_mapper(base + "/" + rep["id"])
-                existing.pop(name)
-        for name, mapper in sorted(wanted.items()):
-            rep = existing.get(name)
+        deletes, writes = plan_children(
+            dict((m.get("name"), m) for m in current.get("mappers") or []),
+            dict((m["name"], m) for m in wanted_list), self.mappers_exclusive,
+            same_kind=lambda rep, mapper: rep.get("identityProviderMapper") == mapper["mapper"],
+            same_content=lambda rep, mapper: matches(mapper_from_server(rep, mapper["config"]), mapper))
+        for rep in deletes:
+            self._delete_mapper(base + "/" + rep["id"])
+        for rep, mapper in writes:
             if rep is None:
-                payload = dict(name=name, identityProviderAlias=alias,
+                payload = dict(name=mapper["name"], identityProviderAlias=alias,
                                identityProviderMapper=mapper["mapper"], config=mapper["config"])
                 self.kc.call("POST", base, admin.add_mapper_to_idp, alias, payload)
-            elif not matches(mapper_from_server(rep, mapper["config"]), mapper):
+            else:
                 payload = dict(rep)
                 payload["config"] = dict(rep.get("config") or {})
                 payload["config"].update(mapper["config"])

@@ -150,3 +150,21 @@ def test_gives_up_after_policy_attempts():
     with pytest.raises(ServerError):
         engine.create_once(a, {"name": "t"}, policy=no_wait())
     assert a.calls.count("create") == 3
+
+
+def test_plan_children_deletes_retyped_and_stale_and_writes_in_name_order():
+    existing = {"a": {"t": "x", "v": 1}, "b": {"t": "x", "v": 1}, "c": {"t": "x", "v": 1},
+                "gone": {"t": "x", "v": 1}}
+    wanted = {"a": {"t": "x", "v": 1}, "b": {"t": "y", "v": 1}, "c": {"t": "x", "v": 2},
+              "new": {"t": "x", "v": 1}}
+
+    def plan(exclusive):
+        return engine.plan_children(existing, wanted, exclusive,
+                                    same_kind=lambda rep, item: rep["t"] == item["t"],
+                                    same_content=lambda rep, item: rep["v"] == item["v"])
+
+    deletes, writes = plan(exclusive=True)
+    assert deletes == [existing["b"], existing["gone"]]
+    assert writes == [(None, wanted["b"]), (existing["c"], wanted["c"]), (None, wanted["new"])]
+    deletes, writes = plan(exclusive=False)
+    assert deletes == [existing["b"]]
