@@ -39,6 +39,19 @@ TLS_HINT = ("set ca_path to the CA that signed the server certificate, "
             "or validate_certs: false for a throwaway lab")
 
 
+# Where JSON error bodies put their human text (Harbor/Keycloak/OAuth2 shapes).
+MESSAGE_KEYS = ("errorMessage", "error_description", "message", "error")
+
+
+def message_in(body):
+    """The first string under MESSAGE_KEYS of a decoded error body, or None."""
+    if isinstance(body, dict):
+        for key in MESSAGE_KEYS:
+            if isinstance(body.get(key), str):
+                return body[key]
+    return None
+
+
 def verify_setting(validate_certs=True, ca_path=None):
     """The value for requests' ``verify``: a CA bundle path, True, or False."""
     if not validate_certs:
@@ -84,11 +97,8 @@ class HttpClient:
         except ValueError:
             text = (response.text or "").strip()
             return text[:300] or response.reason or "error"
-        if isinstance(body, dict):
-            for key in ("errorMessage", "error_description", "message", "error"):
-                if isinstance(body.get(key), str):
-                    return body[key]
-        return json.dumps(body)[:300]
+        message = message_in(body)
+        return json.dumps(body)[:300] if message is None else message
 
     def hint_for(self, status, method, path):
         """Optional advice appended to an error; subclasses add service knowledge."""

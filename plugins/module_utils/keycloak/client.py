@@ -35,7 +35,7 @@ from ansible_collections.berth.platform.plugins.module_utils.errors import (
     ApiError, TLSError, TransportError, ValidationError, error_for_status,
 )
 from ansible_collections.berth.platform.plugins.module_utils.http_client import (
-    TLS_HINT, verify_setting,
+    TLS_HINT, message_in, verify_setting,
 )
 from ansible_collections.berth.platform.plugins.module_utils.retry import RetryPolicy
 
@@ -56,11 +56,8 @@ def server_message(error):
         body = json.loads(text)
     except ValueError:
         return text[:300] or "error"
-    if isinstance(body, dict):
-        for key in ("errorMessage", "error_description", "message", "error"):
-            if isinstance(body.get(key), str):
-                return body[key]
-    return text[:300]
+    message = message_in(body)
+    return text[:300] if message is None else message
 
 
 def _is_tls_failure(exc):
