@@ -106,3 +106,5 @@ java21() {
 . "$lab_dir/components/tools.sh"
 # shellcheck source=components/registry.sh
 . "$lab_dir/components/registry.sh"
+# shellcheck source=components/harbor.sh
+. "$lab_dir/components/harbor.sh"
