@@ -60,6 +60,11 @@ class Adapter:
     def preview(self, desired):
         """Check mode: let the server judge ``desired`` without storing it (e.g. dry run)."""
 
+    def adopt(self, found, desired):
+        """A create whose answer was lost turned out to have worked: finish it from ``found``
+        (e.g. re-issue a secret the lost answer carried). Returns the resource."""
+        return found
+
 
 class Outcome:
     """What ensure did: ``action`` is one of create, update, delete, none.
@@ -214,7 +219,7 @@ def create_once(adapter, desired, policy=None):
             policy.wait(attempt)
             found = adapter.find(desired)
             if found is not None:
-                return found
+                return adapter.adopt(found, desired)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

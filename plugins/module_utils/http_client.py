@@ -111,31 +111,37 @@ class HttpClient:
         return path if path.startswith(("http://", "https://")) else self.base_url + path
 
     def request(self, method, path, params=None, json_body=None, data=None, headers=None,
-                expect_json=True):
-        """Send one request with retries; return ``requests.Response`` for 2xx/3xx, else raise."""
+                expect_json=True, idempotent=None, auth=None):
+        """Send one request with retries; return ``requests.Response`` for 2xx/3xx, else raise.
+
+        ``idempotent=True`` marks a call that is safe to repeat although its method is
+        not (a PATCH that sets an explicit value), so the retry policy may repeat it.
+        ``auth`` replaces the session's credentials for this one request.
+        """
         method = method.upper()
+        retry_as = "PUT" if idempotent else method
         retry_index = 0
         while True:
             try:
                 response = self.session.request(
                     method, self.url(path), params=params, json=json_body, data=data,
                     headers=headers, timeout=self.timeout, verify=self.verify,
-                    allow_redirects=False)
+                    allow_redirects=False, auth=auth)
             except requests.exceptions.SSLError as exc:
                 raise TLSError("TLS verification failed (%s)" % _short(exc), service=self.service,
                                method=method, path=path, hint=TLS_HINT)
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                if self.retry.should_retry(method, retry_index, transport_error=True):
+                if self.retry.should_retry(retry_as, retry_index, transport_error=True):
                     self.retry.wait(retry_index)
                     retry_index += 1
                     continue
                 raise TransportError(
                     "cannot reach %s (%s)" % (self.base_url, _short(exc)), service=self.service,
-                    method=method, path=path, ambiguous=method not in ("GET", "HEAD"),
+                    method=method, path=path, ambiguous=retry_as not in ("GET", "HEAD"),
                     hint="check the URL, the network and the server's state")
             if response.status_code < 400:
                 return response
-            if self.retry.should_retry(method, retry_index, status=response.status_code):
+            if self.retry.should_retry(retry_as, retry_index, status=response.status_code):
                 self.retry.wait(retry_index, parse_retry_after(response.headers.get("Retry-After")))
                 retry_index += 1
                 continue

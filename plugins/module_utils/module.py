@@ -21,7 +21,13 @@ from ansible_collections.berth.platform.plugins.module_utils.errors import Berth
 from ansible_collections.berth.platform.plugins.module_utils.http_client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR,
 )
-from ansible_collections.berth.platform.plugins.module_utils.k8s import client as k8s
+
+
+def _k8s():
+    """The Kubernetes client module, imported only by modules that talk to Kubernetes
+    (importing the kubernetes library costs about 0.2 s per task)."""
+    from ansible_collections.berth.platform.plugins.module_utils.k8s import client
+    return client
 
 
 class BerthModule(AnsibleModule):
@@ -34,12 +40,13 @@ class BerthModule(AnsibleModule):
         super(BerthModule, self).__init__(argument_spec=spec, **kwargs)
         if service in ("harbor", "keycloak") and not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-        if service == "k8s" and not k8s.HAS_KUBERNETES:
-            self.fail_json(msg=missing_required_lib("kubernetes"), exception=k8s.KUBERNETES_IMPORT_ERROR)
+        if service == "k8s" and not _k8s().HAS_KUBERNETES:
+            self.fail_json(msg=missing_required_lib("kubernetes"), exception=_k8s().KUBERNETES_IMPORT_ERROR)
 
     def k8s_client(self):
         """A K8sClient from the kubernetes.core-style connection options."""
         p = self.params
+        k8s = _k8s()
         try:
             api = k8s.api_client(kubeconfig=p["kubeconfig"], context=p["context"], host=p["host"],
                                  api_key=p["api_key"], validate_certs=p["validate_certs"],

@@ -86,8 +86,11 @@ def run_playbook(lab):
         cmd += list(extra_args)
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         if check and proc.returncode != 0:
-            pytest.fail("%s failed (rc=%d):\n%s\n%s"
-                        % (name, proc.returncode, proc.stdout[-8000:], proc.stderr[-4000:]))
+            # The failing task first: -vvv output is long and the tail may not reach it.
+            failed = [proc.stdout[max(0, i - 1500):i + 3000]
+                      for i in (proc.stdout.find("fatal:"), proc.stdout.find("FAILED!")) if i >= 0][:1]
+            pytest.fail("%s failed (rc=%d):\n%s\n...\n%s\n%s"
+                        % (name, proc.returncode, "".join(failed), proc.stdout[-4000:], proc.stderr[-4000:]))
         return proc
 
     return run

@@ -50,6 +50,11 @@ class HarborApi:
                           expect=(200, 404))
         self.call("DELETE", "/projects/" + name, expect=(200, 404))
 
+    def token_status(self, username, password):
+        """What Harbor's registry token service answers to these credentials (200 or 401)."""
+        return requests.get(self.url + "/service/token", params={"service": "harbor-registry"},
+                            auth=(username, password), verify=self.ca, timeout=30).status_code
+
     def robots(self, q):
         return self.get("/robots", q=q, page_size=100) or []
 
