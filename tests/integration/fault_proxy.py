@@ -77,6 +77,10 @@ class FaultProxy:
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.session = requests.Session()
         self.session.trust_env = False
+        # A proxy passes cookies through, never adds its own (Harbor turns on CSRF checks
+        # for requests that carry its session cookie).
+        from http.cookiejar import DefaultCookiePolicy
+        self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         self.url = "https://127.0.0.1:%d" % self.server.server_port
 
     def forward(self, method, path, headers, body):
