@@ -92,7 +92,7 @@ options:
         type: str
         required: true
       access:
-        description: Resource/action pairs, for example C({resource: repository, action: pull}).
+        description: "Resource/action pairs, for example C({resource: repository, action: pull})."
         type: list
         elements: dict
         required: true

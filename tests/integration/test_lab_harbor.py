@@ -70,7 +70,7 @@ def test_project_robot_pulls_but_may_not_push(lab, tmp_path):
         assert robot["name"] == "robot$%s+puller" % project
         pulled, pulled_digest = pull(lab, tmp_path, image, robot["name"], robot["secret"])
         assert pulled.returncode == 0 and pulled_digest == digest, pulled.stderr
-        denied, _ = push(lab, tmp_path, "%s/other:v1" % project, robot["name"], robot["secret"])
+        denied = push(lab, tmp_path, "%s/other:v1" % project, robot["name"], robot["secret"])[0]
         assert denied.returncode != 0
         assert "unauthorized" in denied.stderr.lower() or "denied" in denied.stderr.lower()
     finally:

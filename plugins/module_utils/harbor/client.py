@@ -112,8 +112,8 @@ class HarborClient(HttpClient):
             batch = (response.json() if response.content else None) or []
             items.extend(batch)
             total = response.headers.get("X-Total-Count")
-            if len(batch) < PAGE_SIZE or (total is not None and total.isdigit()
-                                           and len(items) >= int(total)):
+            complete = total is not None and total.isdigit() and len(items) >= int(total)
+            if len(batch) < PAGE_SIZE or complete:
                 return items
             page += 1
 

@@ -53,7 +53,7 @@ def generate_secret(length=32):
     """A random secret that meets Harbor's rule (8-128 chars, upper, lower and a digit)."""
     rng = random.SystemRandom()
     while True:
-        value = "".join(rng.choice(_ALPHABET) for _ in range(length))
+        value = "".join(rng.choice(_ALPHABET) for dummy in range(length))
         if valid_secret(value):
             return value
 
@@ -353,4 +353,3 @@ def robot_view(robot, now=None):
         expires_in_days=None if expires in (None, -1) else round((expires - now) / float(DAY), 2),
         creation_time=robot.get("creation_time"), editable=robot.get("editable", True),
     )
-
