@@ -9,18 +9,44 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: istio_harbor_security
-short_description: Gateway, STRICT mTLS and JWT checks for Harbor behind Istio
+short_description: Harbor behind Istio that keeps working - Gateway, routes, mTLS that does not break pushes, narrow JWT checks
 version_added: 0.1.0
 description:
-  - Ensures the Istio objects that expose Harbor safely, each with server-side apply
-    (field manager C(berth.platform)).
-  - C(Gateway) for the Harbor host with a TLS credential; plain HTTP redirected to HTTPS.
-  - C(PeerAuthentication) C(default) in the Harbor namespace with mTLS C(STRICT).
-  - C(RequestAuthentication) on harbor-core validating JWTs of the Keycloak realm.
-  - C(AuthorizationPolicy) on harbor-core that allows requests carrying a valid JWT, and
-    requests to the exempt paths without one. C(/v1/), C(/v2/) and C(/service/) are exempt
-    by default because docker and containerd clients log in with basic auth and Harbor's
-    token service; they never carry a JWT, and requiring one breaks every push and pull.
+  - Ensures the Istio objects that expose Harbor through the mesh, each with server-side apply
+    (field manager C(berth.platform)); objects this module manages but the options no longer ask for
+    are removed, so switching a mode never leaves an old policy behind.
+  - C(Gateway) C(<name>-gateway) for O(harbor_host) with a TLS credential; plain HTTP redirected.
+  - C(VirtualService) C(<name>) - C(/api/ /c/ /chartrepo/ /service/ /v1/ /v2/) to harbor-core
+    port 80 before the portal catch-all C(/) (otherwise C(POST /c/login) reaches the portal and gets
+    405), no rewrite, no retries and Istio's default of no timeout (multi-GB layer uploads), the
+    gateway namespace-qualified.
+  - C(PeerAuthentication) C(default) - namespace-wide mTLS (C(STRICT) by default).
+  - "STRICT mTLS and pushes: harbor-core proxies C(/v2/) to the registry keeping the external Host
+    header (Harbor C(src/server/registry/proxy.go), goharbor/harbor #14605); the sidecar finds no route
+    for C(<harbor_host>:5000), sends it out without mTLS and the registry's STRICT sidecar resets it:
+    C(503 upstream connect error) on push and login. With C(STRICT) the module therefore also emits,
+    by default (O(registry_fix=service_entry)), a MESH_INTERNAL C(ServiceEntry) for O(harbor_host)
+    port 5000 and a mesh C(VirtualService) that routes it to the registry Service, both exported to
+    Harbor's namespace only: the traffic stays mutual TLS. O(registry_fix=permissive_port) instead
+    lets the registry's port 5000 accept plaintext (weaker: anything in the mesh can then reach the
+    registry without a client certificate)."
+  - "JWT checks are off by default because every default would lock out real Harbor traffic. A
+    C(RequestAuthentication) on a workload that serves C(/v2/) (harbor-core or the ingress gateway)
+    rejects the Harbor-signed bearer token docker, containerd and Trivy send (issuer
+    C(harbor-token-issuer)) with C(401 Jwt issuer is not configured), and an C(AuthorizationPolicy)
+    path exemption does not help; a JWT-requiring policy on core also locks out the UI (session
+    cookie + CSRF header), robots, admins and this collection's C(harbor_*) modules (basic auth),
+    Harbor's OIDC login (C(/c/oidc/login), C(/c/oidc/callback), C(POST /c/login)) and Harbor's own
+    components (jobservice C(POST /service/notifications/...), Trivy, core to registry)."
+  - "O(jwt.mode=portal) - C(RequestAuthentication) and a JWT-requiring C(AuthorizationPolicy) on the
+    portal pods only (they serve the UI's static files; every API call goes to core). Breaks: browsers
+    that do not carry a JWT, so an auth proxy (for example oauth2-proxy) must sit in front of the
+    portal and put the user's token in C(Authorization). Does not affect docker, robots, CI, the
+    API, OIDC login or Harbor's components."
+  - "O(jwt.mode=header) - C(RequestAuthentication) on core that reads only O(jwt.header) (never
+    C(Authorization)): a token an auth proxy forwards there is validated, and a request with an
+    invalid one is rejected; nothing requires the header, so nothing else changes. Breaks nothing of
+    the traffic above; it is for auditing and for an auth proxy in front."
   - Check mode sends server-side dry runs.
 author:
   - berth.platform maintainers (@berth)
@@ -39,17 +65,18 @@ options:
     type: str
     required: true
   name:
-    description: Base name of the objects (C(<name>-gateway), C(<name>-jwt), C(<name>-require-jwt)).
+    description: Base name of the objects and the Helm release name of Harbor (C(<name>-core) etc.).
     type: str
     default: harbor
   harbor_host:
-    description: Harbor's public host name, for example C(harbor.example.com).
+    description:
+      - Harbor's public host name, for example C(harbor.example.com) - the host of Harbor's
+        C(externalURL) (C(https://<harbor_host>), no path, no trailing slash). The token service realm,
+        the OIDC redirect and Secure cookies derive from it, so the Gateway and routes must use the same.
     type: str
     required: true
   state:
-    description:
-      - Whether the objects should exist. C(absent) removes all four, the namespace's
-        PeerAuthentication C(default) included.
+    description: Whether the objects should exist. C(absent) removes every object this module manages.
     type: str
     choices: [present, absent]
     default: present
@@ -65,6 +92,9 @@ options:
         description: Manage the Gateway.
         type: bool
         default: true
+      namespace:
+        description: Namespace of the Gateway (and of its TLS Secret's ingress gateway); defaults to O(namespace).
+        type: str
       selector:
         description: Labels of the ingress gateway workload.
         type: dict
@@ -76,15 +106,53 @@ options:
         description: Redirect plain HTTP to HTTPS.
         type: bool
         default: true
+  routes:
+    description: Harbor's VirtualService C(<name>) through the Gateway.
+    type: dict
+    default: {}
+    suboptions:
+      enabled:
+        description: Manage the VirtualService.
+        type: bool
+        default: true
+      gateway:
+        description: The Gateway, namespace-qualified; defaults to the one this module manages.
+        type: str
+      core_service:
+        description: harbor-core's Service; defaults to C(<name>-core).
+        type: str
+      portal_service:
+        description: The portal's Service; defaults to C(<name>-portal).
+        type: str
   mtls_mode:
     description: Mode of the namespace-wide PeerAuthentication C(default).
     type: str
     choices: [STRICT, PERMISSIVE]
     default: STRICT
+  registry_fix:
+    description:
+      - How pushes keep working under STRICT mTLS (see the description). Ignored with C(PERMISSIVE).
+      - C(service_entry) keeps mTLS; C(permissive_port) lets the registry's port 5000 accept plaintext;
+        C(none) emits nothing (only when core's registry traffic is fixed some other way).
+    type: str
+    choices: [service_entry, permissive_port, none]
+    default: service_entry
+  registry_service:
+    description: The registry's Service; defaults to C(<name>-registry).
+    type: str
+  registry_selector:
+    description: Labels of the registry pods (for O(registry_fix=permissive_port)).
+    type: dict
+    default: {app: harbor, component: registry}
   jwt:
-    description: JWT checks on harbor-core. Left out, no RequestAuthentication or AuthorizationPolicy is managed.
+    description: Narrow JWT checks (see the description for what each mode would break). Left out, none.
     type: dict
     suboptions:
+      mode:
+        description: C(portal) requires a valid JWT on the portal pods only; C(header) validates a JWT in O(jwt.header) on core.
+        type: str
+        choices: [portal, header]
+        required: true
       issuer:
         description: Issuer URL of the Keycloak realm, C(https://<keycloak>/realms/<realm>).
         type: str
@@ -96,13 +164,14 @@ options:
         description: Accepted audiences (for example the Harbor client id).
         type: list
         elements: str
-      exempt_paths:
-        description:
-          - Paths allowed without a JWT. Keep C(/v1/*), C(/v2/*) and C(/service/*) for registry
-            clients; add for example C(/c/oidc/*) when browsers log in through Harbor's OIDC flow.
-        type: list
-        elements: str
-        default: ['/v1/*', '/v2/*', '/service/*']
+      header:
+        description: With O(jwt.mode=header), the header that carries the token (never C(Authorization)).
+        type: str
+        default: x-forwarded-access-token
+      portal_selector:
+        description: Labels of the portal pods (the official chart's by default).
+        type: dict
+        default: {app: harbor, component: portal}
       core_selector:
         description: Labels of the harbor-core pods (the official chart's by default).
         type: dict
@@ -110,22 +179,32 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Harbor behind Istio with STRICT mTLS and Keycloak JWTs
+- name: Harbor behind Istio - Gateway, routes, STRICT mTLS with working pushes
+  berth.platform.istio_harbor_security:
+    namespace: harbor
+    harbor_host: harbor.example.com
+    gateway:
+      namespace: istio-ingress
+      tls_credential_name: harbor-tls
+
+- name: JWT required on the UI only, with oauth2-proxy in front of the portal
   berth.platform.istio_harbor_security:
     namespace: harbor
     harbor_host: harbor.example.com
     gateway:
       tls_credential_name: harbor-tls
     jwt:
+      mode: portal
       issuer: https://sso.example.com/realms/platform
       audiences: [harbor]
-      exempt_paths: ['/v1/*', '/v2/*', '/service/*', '/c/oidc/*']
 
-- name: Only mTLS, no gateway (exposed by another team's gateway)
+- name: mTLS only; another team's gateway and routes
   berth.platform.istio_harbor_security:
     namespace: harbor
     harbor_host: harbor.example.com
     gateway:
+      enabled: false
+    routes:
       enabled: false
 
 - name: Remove all of it
@@ -137,14 +216,22 @@ EXAMPLES = r"""
 
 RETURN = r"""
 objects:
-  description: Per kind, the object as stored (or as it would be in check mode) and what was done.
+  description: Per C(Kind/name), the object as stored (or as it would be in check mode) and what was done.
   returned: always
   type: dict
   sample:
-    PeerAuthentication:
+    PeerAuthentication/default:
       action: none
       object: {apiVersion: security.istio.io/v1, kind: PeerAuthentication,
                metadata: {name: default, namespace: harbor}, spec: {mtls: {mode: STRICT}}}
+    ServiceEntry/harbor-registry-host:
+      action: create
+      object: {}
+registry_fix:
+  description: The remedy applied for core's registry traffic under STRICT mTLS, and why.
+  returned: always
+  type: str
+  sample: "service_entry: harbor.example.com:5000 routed to harbor-registry over mTLS"
 """
 
 from ansible_collections.berth.platform.plugins.module_utils.ensure import ensure
@@ -160,42 +247,87 @@ ARGUMENT_SPEC = dict(
     labels=dict(type="dict"),
     gateway=dict(type="dict", default={}, options=dict(
         enabled=dict(type="bool", default=True),
+        namespace=dict(type="str"),
         selector=dict(type="dict", default={"istio": "ingressgateway"}),
         tls_credential_name=dict(type="str"),
         https_redirect=dict(type="bool", default=True),
     )),
+    routes=dict(type="dict", default={}, options=dict(
+        enabled=dict(type="bool", default=True),
+        gateway=dict(type="str"),
+        core_service=dict(type="str"),
+        portal_service=dict(type="str"),
+    )),
     mtls_mode=dict(type="str", choices=["STRICT", "PERMISSIVE"], default="STRICT"),
+    registry_fix=dict(type="str", choices=["service_entry", "permissive_port", "none"],
+                      default="service_entry"),
+    registry_service=dict(type="str"),
+    registry_selector=dict(type="dict", default={"app": "harbor", "component": "registry"}),
     jwt=dict(type="dict", options=dict(
+        mode=dict(type="str", choices=["portal", "header"], required=True),
         issuer=dict(type="str", required=True),
         jwks_uri=dict(type="str"),
         audiences=dict(type="list", elements="str"),
-        exempt_paths=dict(type="list", elements="str", default=list(hs.DEFAULT_EXEMPT_PATHS)),
+        header=dict(type="str", default=hs.DEFAULT_JWT_HEADER),
+        portal_selector=dict(type="dict", default={"app": "harbor", "component": "portal"}),
         core_selector=dict(type="dict", default={"app": "harbor", "component": "core"}),
     )),
 )
 
 
-def desired_objects(p, net_version, sec_version):
-    """The manifests this run manages (all of them, with names only, for state=absent)."""
-    ns, name, labels = p["namespace"], p["name"], p["labels"]
-    gw, jwt = p["gateway"], p["jwt"]
-    if p["state"] == "absent":
-        ident = [("networking.istio.io/" + net_version, "Gateway", name + "-gateway"),
-                 ("security.istio.io/" + sec_version, "PeerAuthentication", "default"),
-                 ("security.istio.io/" + sec_version, "RequestAuthentication", name + "-jwt"),
-                 ("security.istio.io/" + sec_version, "AuthorizationPolicy", name + "-require-jwt")]
-        return [{"apiVersion": v, "kind": k, "metadata": {"name": n, "namespace": ns}} for v, k, n in ident]
+def managed_names(p):
+    """(kind, name, namespace) of every object this module may manage; the legacy
+    JWT policy on core (``<name>-require-jwt``, which locked out docker) included."""
+    ns, name = p["namespace"], p["name"]
+    gw_ns = p["gateway"]["namespace"] or ns
+    return [("Gateway", name + "-gateway", gw_ns), ("VirtualService", name, ns),
+            ("PeerAuthentication", "default", ns),
+            ("ServiceEntry", name + "-registry-host", ns), ("VirtualService", name + "-registry-host", ns),
+            ("PeerAuthentication", name + "-registry-permissive", ns),
+            ("RequestAuthentication", name + "-jwt", ns),
+            ("AuthorizationPolicy", name + "-portal-require-jwt", ns),
+            ("AuthorizationPolicy", name + "-require-jwt", ns)]
+
+
+def desired_objects(p, net, sec):
+    """The manifests this run asks for, and a sentence on the registry remedy."""
+    ns, name, labels, host = p["namespace"], p["name"], p["labels"], hs.check_host(p["harbor_host"])
+    gw, rt, jwt = p["gateway"], p["routes"], p["jwt"]
+    svc = "%s.%s.svc.cluster.local"
+    gw_ns = gw["namespace"] or ns
     objects = []
     if gw["enabled"]:
-        objects.append(hs.gateway(name + "-gateway", ns, p["harbor_host"], gw["tls_credential_name"], gw["selector"],
-                                  gw["https_redirect"], labels, net_version))
-    objects.append(hs.peer_authentication(ns, p["mtls_mode"], labels, sec_version))
+        objects.append(hs.gateway(name + "-gateway", gw_ns, host, gw["tls_credential_name"], gw["selector"],
+                                  gw["https_redirect"], labels, net))
+    if rt["enabled"]:
+        gateway_ref = rt["gateway"] or "%s/%s-gateway" % (gw_ns, name)
+        objects.append(hs.routes(name, ns, host, gateway_ref, svc % (rt["core_service"] or name + "-core", ns),
+                                 svc % (rt["portal_service"] or name + "-portal", ns), labels, net))
+    objects.append(hs.peer_authentication(ns, p["mtls_mode"], labels, sec))
+    registry = svc % (p["registry_service"] or name + "-registry", ns)
+    fix = p["registry_fix"] if p["mtls_mode"] == "STRICT" else "none"
+    if fix == "service_entry":
+        objects.append(hs.registry_host_entry(name + "-registry-host", ns, host, labels, net))
+        objects.append(hs.registry_host_route(name + "-registry-host", ns, host, registry, labels, net))
+        why = "service_entry: %s:5000 routed to %s over mTLS" % (host, registry)
+    elif fix == "permissive_port":
+        objects.append(hs.registry_port_permissive(name + "-registry-permissive", ns, p["registry_selector"],
+                                                   labels, sec))
+        why = "permissive_port: the registry's port 5000 accepts plaintext from core's pass-through Host"
+    elif p["mtls_mode"] == "STRICT":
+        why = "none: nothing emitted; pushes fail under STRICT unless core's registry traffic is fixed elsewhere"
+    else:
+        why = "none: PERMISSIVE mTLS accepts core's pass-through registry traffic"
     if jwt:
-        objects.append(hs.request_authentication(name + "-jwt", ns, jwt["core_selector"], jwt["issuer"],
-                                                 jwt["jwks_uri"], jwt["audiences"], labels, sec_version))
-        objects.append(hs.authorization_policy(name + "-require-jwt", ns, jwt["core_selector"],
-                                               jwt["exempt_paths"], labels, sec_version))
-    return objects
+        if jwt["mode"] == "portal":
+            objects.append(hs.request_authentication(name + "-jwt", ns, jwt["portal_selector"], jwt["issuer"],
+                                                     jwt["jwks_uri"], jwt["audiences"], None, labels, sec))
+            objects.append(hs.require_jwt(name + "-portal-require-jwt", ns, jwt["portal_selector"], labels, sec))
+        else:
+            objects.append(hs.request_authentication(name + "-jwt", ns, jwt["core_selector"], jwt["issuer"],
+                                                     jwt["jwks_uri"], jwt["audiences"], jwt["header"],
+                                                     labels, sec))
+    return objects, why
 
 
 def main():
@@ -204,19 +336,30 @@ def main():
 
     def action():
         client = module.k8s_client()
-        net = client.preferred_version("networking.istio.io", "Gateway")
-        sec = client.preferred_version("security.istio.io", "AuthorizationPolicy")
-        objects = desired_objects(p, net, sec)
+        versions = {"networking.istio.io": client.preferred_version("networking.istio.io", "Gateway"),
+                    "security.istio.io": client.preferred_version("security.istio.io", "AuthorizationPolicy")}
+        wanted, why = ([], "") if p["state"] == "absent" else desired_objects(
+            p, versions["networking.istio.io"], versions["security.istio.io"])
+        keyed = dict(("%s/%s" % (o["kind"], o["metadata"]["name"]), o) for o in wanted)
+        for kind, name, ns in managed_names(p):
+            key = "%s/%s" % (kind, name)
+            if key not in keyed:
+                group = "security.istio.io" if kind.endswith(("Authentication", "Policy")) else "networking.istio.io"
+                keyed[key] = {"apiVersion": "%s/%s" % (group, versions[group]), "kind": kind,
+                              "metadata": {"name": name, "namespace": ns}, "_absent": True}
         results, changed = {}, False
         diff = dict(before={}, after={})
-        for obj in objects:
+        for key, obj in keyed.items():
+            state = "absent" if obj.pop("_absent", False) else "present"
             adapter = ManifestAdapter(client, kind=obj["kind"])
-            outcome = ensure(adapter, obj, state=p["state"], check_mode=module.check_mode)
+            outcome = ensure(adapter, obj, state=state, check_mode=module.check_mode)
+            if state == "absent" and not outcome.changed:
+                continue  # never existed: not worth a line in the result
             changed = changed or outcome.changed
-            results[obj["kind"]] = dict(action=outcome.action, object=outcome.shown(adapter))
-            diff["before"][obj["kind"]] = outcome.before or {}
-            diff["after"][obj["kind"]] = outcome.after or {}
-        result = dict(changed=changed, objects=results)
+            results[key] = dict(action=outcome.action, object=outcome.shown(adapter))
+            diff["before"][key] = outcome.before or {}
+            diff["after"][key] = outcome.after or {}
+        result = dict(changed=changed, objects=results, registry_fix=why)
         if module._diff:
             result["diff"] = diff
         return result
