@@ -114,3 +114,20 @@ def test_bad_variables_fail_before_anything_is_written(lab, run_playbook, releas
     from kubernetes.client.rest import ApiException
     with pytest.raises(ApiException):
         core(lab).read_namespace(ns)
+
+
+def test_istio_harbor_role_routes_to_the_release(lab, run_playbook, release):
+    dest = release["out"] / "istio.yaml"
+    first = run_playbook("role_istio_harbor", extra_vars={"ns": release["ns"], "dest": str(dest)})
+    objects = yaml.safe_load(dest.read_text())
+    kinds = sorted("%s/%s" % (o["kind"], o["metadata"]["name"]) for o in objects)
+    assert kinds == ["Gateway/harbor-gateway", "PeerAuthentication/default", "ServiceEntry/harbor-registry-host",
+                     "VirtualService/harbor", "VirtualService/harbor-registry-host"]
+    routes = next(o for o in objects if o["metadata"]["name"] == "harbor" and o["kind"] == "VirtualService")
+    services = {s.metadata.name for s in core(lab).list_namespaced_service(release["ns"]).items}
+    for http in routes["spec"]["http"]:
+        host = http["route"][0]["destination"]["host"]
+        assert host.split(".")[0] in services, host  # the routes point at the release's Services
+    assert "service_entry: harbor.example.com:5000 routed to harbor-registry" in first.stdout
+    again = run_playbook("role_istio_harbor", extra_vars={"ns": release["ns"], "dest": str(dest)})
+    assert "changed=0" in again.stdout.split("PLAY RECAP")[-1], again.stdout[-2000:]
