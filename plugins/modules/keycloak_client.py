@@ -56,6 +56,10 @@ options:
     description:
       - V(true) for a confidential client (with a secret), V(false) for a public client.
       - Keycloak creates confidential clients when this is not set.
+      - A public client cannot hold O(secret), O(regenerate_secret) or O(service_accounts=true)
+        (Keycloak drops the secret, and a public client has no client credentials grant).
+        Those combinations are refused before anything is written - with O(confidential=false),
+        or with O(confidential) not set when the existing client is public.
     type: bool
   standard_flow:
     description: Allow the authorization code flow.
@@ -64,7 +68,9 @@ options:
     description: Allow the resource owner password grant.
     type: bool
   service_accounts:
-    description: Allow the client credentials grant (a service account for the client).
+    description:
+      - Allow the client credentials grant (a service account for the client).
+      - V(true) needs a confidential client, see O(confidential).
     type: bool
   redirect_uris:
     description:
@@ -132,13 +138,32 @@ options:
     default: true
   secret:
     description:
-      - Set the client secret to this value (confidential clients).
+      - Set the client secret to this value (confidential clients only; refused for a public client).
       - Not set means Keycloak generates one at creation and keeps it.
     type: str
   regenerate_secret:
-    description: Generate a new secret on every run where this is V(true) (always reports a change).
+    description:
+      - Generate a new secret on every run where this is V(true) (always reports a change).
+      - Confidential clients only; refused for a public client.
     type: bool
     default: false
+  authentication_flow_binding_overrides:
+    description:
+      - Authentication flows this client uses instead of the realm's, by flow alias (for example
+        a flow with a second factor for an admin console). The module looks the aliases up and
+        stores Keycloak's flow ids; results and diffs show aliases.
+      - Only the bindings named here are managed. An empty string removes that override (the
+        realm's flow applies again).
+      - Every alias must name a top-level flow of the realm; an unknown one fails the task before
+        anything is written.
+    type: dict
+    suboptions:
+      browser:
+        description: Flow for the browser login (authorization code and implicit flows).
+        type: str
+      direct_grant:
+        description: Flow for the resource owner password grant (O(direct_access_grants)).
+        type: str
   return_secret:
     description:
       - Return the current secret in RV(client_secret).
@@ -183,6 +208,23 @@ EXAMPLES = r"""
   no_log: true
   register: harbor_client
 
+- name: Admin console client that logs in through the realm's "browser-otp" flow
+  berth.platform.keycloak_client:
+    realm: platform
+    client_id: admin-portal
+    redirect_uris: [https://admin.example.com/*]
+    authentication_flow_binding_overrides:
+      browser: browser-otp
+      direct_grant: ""          # no override: the realm's direct grant flow
+
+- name: A public single-page app (secret and service accounts would be refused)
+  berth.platform.keycloak_client:
+    realm: platform
+    client_id: dashboard
+    confidential: false
+    redirect_uris: [https://dashboard.example.com/*]
+    web_origins: [+]
+
 - name: Rotate the secret
   berth.platform.keycloak_client:
     realm: platform
@@ -218,6 +260,7 @@ client:
         protocol: openid-connect
         protocol_mapper: oidc-group-membership-mapper
         config: {claim.name: groups, full.path: "false"}
+    authentication_flow_binding_overrides: {browser: browser-otp, direct_grant: ""}
     secret: <redacted>
 client_secret:
   description:
@@ -270,6 +313,8 @@ ARGUMENT_SPEC = dict(
     secret=dict(type="str", no_log=True),
     regenerate_secret=dict(type="bool", default=False),
     return_secret=dict(type="bool", default=False),
+    authentication_flow_binding_overrides=dict(type="dict", options=dict(
+        browser=dict(type="str"), direct_grant=dict(type="str"))),
 )
 
 PLAIN = ("client_id", "name", "description", "enabled", "confidential", "standard_flow",
@@ -284,6 +329,9 @@ def desired_client(params):
     desired["protocol_mappers"] = None if mappers is None else sorted(
         (mapper_from_input(m) for m in mappers), key=lambda m: m["name"])
     desired["secret"] = REGENERATE if params["regenerate_secret"] else params["secret"]
+    overrides = params["authentication_flow_binding_overrides"]
+    desired["authentication_flow_binding_overrides"] = None if overrides is None else dict(
+        (k, v) for k, v in overrides.items() if v is not None)
     return desired
 
 

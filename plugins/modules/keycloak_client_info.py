@@ -81,6 +81,7 @@ clients:
           protocol: openid-connect
           protocol_mapper: oidc-group-membership-mapper
           config: {claim.name: groups, full.path: "false", id.token.claim: "true"}
+      authentication_flow_binding_overrides: {browser: "", direct_grant: ""}
 """
 
 from ansible.module_utils.basic import missing_required_lib

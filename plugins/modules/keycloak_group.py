@@ -14,7 +14,8 @@ version_added: 0.1.0
 description:
   - Creates, updates or removes a group, found by its full path, so subgroups are idempotent too.
   - Optional name normalization makes one team name usable as a Keycloak group, a Harbor project
-    and a Kubernetes namespace.
+    and a Kubernetes namespace (the same rule, C(plugins/module_utils/naming.py), serves all three).
+  - A renamed team keeps its group with O(rename_from).
 author:
   - berth.platform maintainers (@berth)
 extends_documentation_fragment:
@@ -42,12 +43,39 @@ options:
     type: str
   normalize_name:
     description:
-      - Use a normalized O(name) - lower-case, every run of characters other than letters and digits
-        replaced by one C(-), leading and trailing C(-) trimmed (C(Team Demo) and C(team_demo) both
-        become C(team-demo)).
+      - Use a normalized O(name) (and O(rename_from)), usable unchanged as a Harbor project name and
+        a Kubernetes namespace name (an RFC 1123 label). The rule, in order -
+      - 1. lower-case;
+      - 2. the letters Unicode does not decompose spelled out - C(ß) as C(ss), C(æ) as C(ae), C(ø) as
+        C(o), C(œ) as C(oe), C(ł) as C(l), C(đ) and C(ð) as C(d), C(þ) as C(th), C(ı) as C(i), C(ħ) as
+        C(h), C(ŧ) as C(t), C(ŋ) as C(n) (upper-case forms alike);
+      - 3. Unicode NFKD decomposition, every combining mark dropped (C(é) as C(e), C(ü) as C(u));
+      - 4. every run of characters other than C(a-z) and C(0-9) replaced by one C(-), leading and
+        trailing C(-) trimmed;
+      - 5. a result longer than 63 characters cut to its first 54 (trailing C(-) trimmed), followed
+        by C(-) and the first 8 hex digits of the SHA-256 of the whole uncut step-4 result (UTF-8).
+      - C(Team Demo) and C(team_demo) both become C(team-demo), C(Équipe Données 2) becomes
+        C(equipe-donnees-2), C(Straße Süd) becomes C(strasse-sud). Names that differ anywhere stay
+        different after the cut; spellings that normalize alike stay alike. A normalized name
+        normalizes to itself.
+      - A name with no letter or digit left (for example only CJK characters or punctuation) fails
+        the task.
       - Both names are returned, in RV(original_name) and RV(normalized_name).
     type: bool
     default: false
+  rename_from:
+    description:
+      - The group's previous name (under the same O(parent)), to rename a team and keep its group.
+      - When no group has the name O(name) but one has the name O(rename_from), that group is
+        renamed in place - the same Keycloak group (same id), so its members, realm roles,
+        attributes and subgroups stay. When the group already has the name O(name) (a rerun), nothing
+        is renamed. When both exist the task fails (a rename never merges two groups). When
+        neither exists, the group is created under O(name).
+      - Normalized like O(name) with O(normalize_name=true).
+      - A name, not an id - the id of a group differs between Keycloak instances, the name is what
+        an inventory holds. Moving a group to another parent is not supported.
+      - Only with O(state=present).
+    type: str
   state:
     description: Whether the group should exist. Removing a group removes its subgroups.
     type: str
@@ -79,6 +107,14 @@ EXAMPLES = r"""
     normalize_name: true
     attributes:
       cost-center: "4711"
+    members: [alice, bob]
+
+- name: Team Demo was renamed to Team Platform - same group, members kept
+  berth.platform.keycloak_group:
+    realm: platform
+    name: Team Platform        # stored as team-platform
+    rename_from: Team Demo     # the group team-demo, if it is still there
+    normalize_name: true
     members: [alice, bob]
 
 - name: A subgroup
@@ -123,6 +159,11 @@ normalized_name:
   returned: always
   type: str
   sample: team-demo
+renamed_from:
+  description: The path the group had before this run renamed it (in check mode - would rename it).
+  returned: when the group was renamed from O(rename_from)
+  type: str
+  sample: /team-demo
 """
 
 from ansible.module_utils.basic import missing_required_lib
@@ -146,6 +187,7 @@ ARGUMENT_SPEC = dict(
     attributes=dict(type="dict"),
     members=dict(type="list", elements="str"),
     realm_roles=dict(type="list", elements="str"),
+    rename_from=dict(type="str"),
 )
 
 
@@ -154,10 +196,15 @@ def main():
     if not HAS_KEYCLOAK:
         module.fail_json(msg=missing_required_lib("python-keycloak"), exception=KEYCLOAK_IMPORT_ERROR)
     params = module.params
-    name = params["name"]
+    name, rename_from = params["name"], params["rename_from"]
+    if rename_from is not None and params["state"] != "present":
+        module.fail_error(ValidationError("rename_from is only used with state: present (a removal "
+                                          "goes by name)", service="keycloak"))
     if params["normalize_name"]:
         try:
             name = normalize_group_name(name)
+            if rename_from is not None:
+                rename_from = normalize_group_name(rename_from)
         except ValidationError as exc:
             module.fail_error(exc)
     members = params["members"]
@@ -168,9 +215,16 @@ def main():
         members=None if members is None else sorted(set(m.lower() for m in members)),
         realm_roles=None if params["realm_roles"] is None else sorted(set(params["realm_roles"])),
     )
-    adapter = GroupAdapter(KeycloakClient.from_params(params), parent=params["parent"])
-    module.ensure(adapter, desired, state=params["state"], result_key="group",
-                  extra=lambda outcome: dict(original_name=params["name"], normalized_name=name))
+    adapter = GroupAdapter(KeycloakClient.from_params(params), parent=params["parent"],
+                           rename_from=None if rename_from is None else group_path(rename_from, params["parent"]))
+
+    def names(outcome):
+        out = dict(original_name=params["name"], normalized_name=name)
+        if adapter.renamed_from:
+            out["renamed_from"] = adapter.renamed_from
+        return out
+
+    module.ensure(adapter, desired, state=params["state"], result_key="group", extra=names)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@ description:
   - Only the options you set are managed; an option left out is neither compared nor changed.
   - Mappers are compared by name, with their config in the string form Keycloak stores, so a rerun
     reports no change. They are exclusive by default (O(mappers_exclusive)).
+  - Options that could not take effect together are refused before anything is read or written
+    (O(pkce_method) without O(pkce=true), O(client_secret) with O(client_auth_method=private_key_jwt),
+    O(update_client_secret=always) without O(client_secret)), rather than stored and silently unused.
   - The client secret is write-only. Keycloak never returns it (it answers C(**********)), so it
     cannot be compared; O(update_client_secret) decides when it is written. It never appears in
     results, diffs or C(-vvv) output (it shows as C(<redacted>)).
@@ -98,13 +101,14 @@ options:
     description:
       - Client secret registered at the provider. Written when the provider is created, and on
         later runs as O(update_client_secret) says.
+      - Refused with O(client_auth_method=private_key_jwt), where Keycloak never uses it.
     type: str
   update_client_secret:
     description:
       - V(on_create) - write O(client_secret) only when the provider is created (or has no secret);
         reruns report no change. Rotate by running once with V(always).
       - V(always) - write O(client_secret) on every run; the run always reports a change, because
-        Keycloak's masked answer cannot be compared.
+        Keycloak's masked answer cannot be compared. Refused without O(client_secret).
     type: str
     choices: [always, on_create]
     default: on_create
@@ -124,8 +128,17 @@ options:
     description: Validate the signature of the provider's tokens.
     type: bool
   pkce:
-    description: Use PKCE in the authorization code flow.
+    description:
+      - Use PKCE in the authorization code flow. With V(true) the method of O(pkce_method) is sent
+        too (Keycloak 26 refuses PKCE without a method).
     type: bool
+  pkce_method:
+    description:
+      - PKCE code challenge method, sent as C(pkceMethod) when O(pkce=true).
+      - Not set means V(S256) when O(pkce=true). Without O(pkce=true) the method cannot take effect,
+        so setting it is refused.
+    type: str
+    choices: [S256, plain]
   config:
     description:
       - Further provider config keys (for example C(acceptsPromptNoneForwardFromClient), C(uiLocales)),
@@ -184,6 +197,7 @@ EXAMPLES = r"""
     client_auth_method: client_secret_post
     sync_mode: FORCE
     default_scopes: openid profile email
+    pkce: true                  # with pkce_method S256 unless told otherwise
     mappers:
       - name: team-demo
         mapper: oidc-advanced-group-idp-mapper
@@ -235,6 +249,8 @@ identity_provider:
     client_id: keycloak-platform
     client_secret: <redacted>
     sync_mode: FORCE
+    pkce: true
+    pkce_method: S256
     mappers:
       - name: team-demo
         mapper: oidc-advanced-group-idp-mapper
@@ -243,12 +259,13 @@ identity_provider:
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.berth.platform.plugins.module_utils.errors import ValidationError
 from ansible_collections.berth.platform.plugins.module_utils.keycloak.client import (
     HAS_KEYCLOAK, KEYCLOAK_IMPORT_ERROR, KeycloakClient,
 )
 from ansible_collections.berth.platform.plugins.module_utils.keycloak.identity_providers import (
     BOOL_CONFIG_FIELDS, CONFIG_FIELDS, TOP_FIELDS, IdentityProviderAdapter, config_map,
-    discovery_reader, mapper_from_input,
+    discovery_reader, mapper_from_input, option_problems, pkce_method_for,
 )
 from ansible_collections.berth.platform.plugins.module_utils.module import BerthModule
 
@@ -285,6 +302,7 @@ ARGUMENT_SPEC = dict(
     default_scopes=dict(type="str"),
     validate_signature=dict(type="bool"),
     pkce=dict(type="bool"),
+    pkce_method=dict(type="str", choices=["S256", "plain"]),
     config=dict(type="dict"),
     mappers=dict(type="list", elements="dict", options=MAPPER_SPEC),
     mappers_exclusive=dict(type="bool", default=True),
@@ -299,6 +317,7 @@ def desired_identity_provider(params):
                    config=config_map(params["config"]))
     for key, _rep in TOP_FIELDS + CONFIG_FIELDS + BOOL_CONFIG_FIELDS:
         desired[key] = params[key]
+    desired["pkce_method"] = pkce_method_for(params["pkce"], params["pkce_method"])
     mappers = params["mappers"]
     desired["mappers"] = None if mappers is None else sorted(
         (mapper_from_input(m) for m in mappers), key=lambda m: m["name"])
@@ -310,6 +329,9 @@ def main():
     if not HAS_KEYCLOAK:
         module.fail_json(msg=missing_required_lib("python-keycloak"), exception=KEYCLOAK_IMPORT_ERROR)
     params = module.params
+    problems = option_problems(params) if params["state"] == "present" else []
+    if problems:  # before anything is read or written
+        module.fail_error(ValidationError("; ".join(problems), service="keycloak"))
     # A secret put in config by mistake is refused, and never echoed back either.
     for key, value in (params["config"] or {}).items():
         if value is not None and any(word in key.lower() for word in ("secret", "password")):

@@ -18,6 +18,10 @@ description:
   - Only the options you set are managed; an option left out is neither compared nor changed
     (O(enabled) defaults to V(true)).
   - Lifetimes are in seconds, as Keycloak stores them, so reruns compare exactly and report no change.
+  - An option next to a switch the same task turns off (O(offline_session_max_lifespan) with
+    O(offline_session_max_lifespan_enabled=false), a remember-me lifetime with O(remember_me=false),
+    brute-force settings with O(brute_force.enabled=false)) could not take effect; the task fails
+    before anything is written instead of storing it silently.
   - An existing realm is found by name before anything is written; it is never created twice.
 author:
   - berth.platform maintainers (@berth)
@@ -96,19 +100,31 @@ options:
     description: SSO session maximum lifetime in seconds.
     type: int
   sso_session_idle_timeout_remember_me:
-    description: SSO session idle timeout with "remember me", in seconds (0 means the normal timeout).
+    description:
+      - SSO session idle timeout with "remember me", in seconds (0 means the normal timeout).
+      - Refused together with O(remember_me=false), where it cannot take effect.
     type: int
   sso_session_max_lifespan_remember_me:
-    description: SSO session maximum lifetime with "remember me", in seconds (0 means the normal one).
+    description:
+      - SSO session maximum lifetime with "remember me", in seconds (0 means the normal one).
+      - Refused together with O(remember_me=false), where it cannot take effect.
     type: int
   offline_session_idle_timeout:
-    description: Offline session idle timeout in seconds.
+    description:
+      - Offline session idle timeout in seconds (Keycloak's C(offlineSessionIdleTimeout), default
+        30 days). An offline token (scope C(offline_access)) not used for this long expires.
     type: int
   offline_session_max_lifespan_enabled:
-    description: Whether offline sessions have a maximum lifetime.
+    description:
+      - Whether offline sessions have a maximum lifetime (C(offlineSessionMaxLifespanEnabled));
+        Keycloak creates realms with it off.
     type: bool
   offline_session_max_lifespan:
-    description: Offline session maximum lifetime in seconds.
+    description:
+      - Offline session maximum lifetime in seconds (C(offlineSessionMaxLifespan), default 60 days),
+        counted from the login whatever the use.
+      - Takes effect only with O(offline_session_max_lifespan_enabled=true); together with
+        O(offline_session_max_lifespan_enabled=false) it is refused.
     type: int
   client_session_idle_timeout:
     description: Client session idle timeout in seconds (0 means the SSO session's).
@@ -116,9 +132,20 @@ options:
   client_session_max_lifespan:
     description: Client session maximum lifetime in seconds (0 means the SSO session's).
     type: int
+  oauth2_device_code_lifespan:
+    description:
+      - Lifetime of a device code and its user code in the OAuth 2.0 device authorization grant,
+        in seconds (C(oauth2DeviceCodeLifespan), Keycloak's default 600). At least 1.
+    type: int
+  oauth2_device_polling_interval:
+    description:
+      - Seconds a device must wait between token requests while the user logs in
+        (C(oauth2DevicePollingInterval), Keycloak's default 5). At least 1.
+    type: int
   brute_force:
     description:
       - Brute-force protection (login failure lockout). Only the suboptions you set are managed.
+      - With O(brute_force.enabled=false) the other suboptions cannot take effect and are refused.
     type: dict
     suboptions:
       enabled:
@@ -146,7 +173,9 @@ options:
         description: Seconds a user waits after a quick login failure.
         type: int
       max_temporary_lockouts:
-        description: Temporary lockouts before a permanent one (with O(brute_force.permanent_lockout)).
+        description:
+          - Temporary lockouts before a permanent one (with O(brute_force.permanent_lockout=true);
+            refused with O(brute_force.permanent_lockout=false)).
         type: int
 notes:
   - python-keycloak's C(create_realm(skip_exists=True)) raises TypeError on Keycloak 26's answer
@@ -164,6 +193,11 @@ EXAMPLES = r"""
     sso_session_idle_timeout: 1800      # 30 minutes
     sso_session_max_lifespan: 36000     # 10 hours
     access_code_lifespan_login: 1800
+    offline_session_idle_timeout: 604800        # offline tokens unused for 7 days expire
+    offline_session_max_lifespan_enabled: true
+    offline_session_max_lifespan: 2592000       # and all of them after 30 days
+    oauth2_device_code_lifespan: 300            # device login (CLI tools): 5 minutes to finish
+    oauth2_device_polling_interval: 5
     brute_force:
       enabled: true
       max_login_failures: 5
@@ -197,6 +231,11 @@ realm:
     access_token_lifespan: 300
     sso_session_idle_timeout: 1800
     sso_session_max_lifespan: 36000
+    offline_session_idle_timeout: 604800
+    offline_session_max_lifespan_enabled: true
+    offline_session_max_lifespan: 2592000
+    oauth2_device_code_lifespan: 300
+    oauth2_device_polling_interval: 5
     brute_force: {enabled: true, max_login_failures: 5, wait_increment: 60, max_wait: 900}
 """
 
@@ -248,6 +287,8 @@ ARGUMENT_SPEC = dict(
     offline_session_max_lifespan=dict(type="int"),
     client_session_idle_timeout=dict(type="int"),
     client_session_max_lifespan=dict(type="int"),
+    oauth2_device_code_lifespan=dict(type="int"),
+    oauth2_device_polling_interval=dict(type="int"),
     brute_force=dict(type="dict", options=BRUTE_FORCE_SPEC),
 )
 

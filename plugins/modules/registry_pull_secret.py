@@ -16,7 +16,9 @@ description:
     (for example a Harbor pull robot) and adds it to the C(imagePullSecrets) of the listed
     ServiceAccounts without dropping the others.
   - With O(secret_type=config_json) writes an C(Opaque) Secret with a C(config.json) key
-    instead, the shape CI builders such as Kaniko or buildah mount to push images.
+    instead, the shape CI builders such as Kaniko or buildah mount to push images. Such a
+    Secret is never linked to ServiceAccounts (Kubernetes would not use it to pull); asking
+    for a link fails clearly, see O(service_accounts).
   - The credential is compared with what the cluster holds in memory; it never appears in
     results, diffs or logs (the diff shows C(<redacted>)). RV(config_hash) fingerprints it.
   - O(state=absent) removes the Secret from the ServiceAccounts, then deletes it.
@@ -70,10 +72,18 @@ options:
   service_accounts:
     description:
       - ServiceAccounts whose C(imagePullSecrets) get this Secret; a missing one is created.
-      - Only for O(secret_type=dockerconfigjson). An empty list links none.
+        An empty list links none.
+      - Not set means C([default]) with O(secret_type=dockerconfigjson) and none with
+        O(secret_type=config_json).
+      - Refused with O(secret_type=config_json) and O(state=present) - the module fails before
+        anything is written. Kubernetes only uses C(kubernetes.io/dockerconfigjson) (and legacy
+        C(kubernetes.io/dockercfg)) Secrets from C(imagePullSecrets); the kubelet skips an
+        C(Opaque) Secret there without a word, so a link would look like it works and never
+        would. Pods that pull need a O(secret_type=dockerconfigjson) Secret (a second task with
+        another O(name)); a C(config_json) Secret is mounted by the CI job that pushes.
+      - With O(state=absent) the Secret is removed from these ServiceAccounts whatever its type.
     type: list
     elements: str
-    default: [default]
 """
 
 EXAMPLES = r"""
@@ -133,6 +143,7 @@ action:
 """
 
 from ansible_collections.berth.platform.plugins.module_utils.ensure import ensure
+from ansible_collections.berth.platform.plugins.module_utils.errors import BerthError
 from ansible_collections.berth.platform.plugins.module_utils.k8s import registry_secret as rs
 from ansible_collections.berth.platform.plugins.module_utils.module import BerthModule
 
@@ -146,7 +157,7 @@ ARGUMENT_SPEC = dict(
     password=dict(type="str", no_log=True),
     email=dict(type="str"),
     labels=dict(type="dict"),
-    service_accounts=dict(type="list", elements="str", default=["default"]),
+    service_accounts=dict(type="list", elements="str"),
 )
 
 
@@ -155,7 +166,10 @@ def main():
                          required_if=[("state", "present", ["registry", "username", "password"])])
     p = module.params
     present = p["state"] == "present"
-    service_accounts = p["service_accounts"] if p["secret_type"] == "dockerconfigjson" else []
+    try:  # before any connection: a link the kubelet would ignore is refused
+        service_accounts = rs.service_accounts_for(p["secret_type"], p["service_accounts"], present)
+    except BerthError as exc:
+        module.fail_error(exc)
 
     def action():
         client = module.k8s_client()

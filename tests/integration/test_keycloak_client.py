@@ -58,3 +58,27 @@ def test_bad_input_fails_clearly_and_writes_nothing(realm, run_playbook, kc_admi
     existing = admin.get_client(admin.get_client_id("existing"))
     assert [m["name"] for m in existing.get("protocolMappers", [])] == ["groups"]
     assert existing["redirectUris"] == ["https://ok.example.com/cb"]
+
+
+def test_public_client_refuses_what_it_cannot_hold(realm, run_playbook, kc_admin):
+    """Issue 12: confidential: false with a secret dropped the secret and never converged."""
+    spa_secret = secrets.token_urlsafe(24)
+    proc = run_playbook("keycloak_client_public", extra_vars={"realm": realm, "spa_secret": spa_secret},
+                        verbosity=3)
+    assert "failed=0" in proc.stdout
+    assert spa_secret not in proc.stdout + proc.stderr
+    admin = in_realm(kc_admin, realm)
+    spa = admin.get_client(admin.get_client_id("spa"))
+    assert not spa["publicClient"] and admin.get_client_secrets(spa["id"])["value"] == spa_secret
+
+
+def test_authentication_flow_binding_overrides_by_alias(realm, run_playbook, kc_admin):
+    admin = in_realm(kc_admin, realm)
+    admin.copy_authentication_flow(payload={"newName": "browser-otp"}, flow_alias="browser")
+    flow_id = next(f["id"] for f in admin.get_authentication_flows() if f["alias"] == "browser-otp")
+    direct_id = next(f["id"] for f in admin.get_authentication_flows() if f["alias"] == "direct grant")
+    proc = run_playbook("keycloak_client_flow_overrides", extra_vars={"realm": realm, "flow_id": flow_id})
+    assert "failed=0" in proc.stdout
+    portal = admin.get_client(admin.get_client_id("portal"))
+    assert portal["authenticationFlowBindingOverrides"] == {"direct_grant": direct_id}
+    assert admin.get_client_id("never-created") is None

@@ -51,3 +51,19 @@ def test_groups_claim_is_the_plain_group_name(realm, run_playbook, lab):
     rerun = run_playbook("keycloak_token_proof", extra_vars={"realm": realm["name"],
                                                              "client_secret": client_secret})
     assert "changed=0" in rerun.stdout and "failed=0" in rerun.stdout
+
+
+def test_rename_keeps_the_group_and_names_normalize_as_documented(realm, run_playbook, kc_admin):
+    """Issue 12: rename_from keeps members, roles, attributes and subgroups (same id);
+    non-ASCII names transliterate; long names are cut to 63 with a hash suffix."""
+    proc = run_playbook("keycloak_group_rename", extra_vars={"realm": realm["name"]})
+    assert "failed=0" in proc.stdout
+    kc_admin.change_current_realm(realm["name"])
+    group = kc_admin.get_group_by_path("/equipe-donnees-2")
+    assert [u["username"] for u in kc_admin.get_group_members(group["id"])] == ["demo"]
+    assert [r["name"] for r in kc_admin.get_group_realm_roles(group["id"])] == ["offline_access"]
+    assert group["attributes"] == {"cost-center": ["4711"]}
+    assert [g["path"] for g in kc_admin.get_group_children(group["id"])] == ["/equipe-donnees-2/payments"]
+    names = sorted(g["name"] for g in kc_admin.get_groups())
+    assert "team-demo" not in names and "strasse-sud" in names
+    assert [n for n in names if n.startswith("plattform")][0][-9:-8] == "-"

@@ -40,3 +40,14 @@ def test_identity_provider_lifecycle_secrets_never_shown(realms, run_playbook, k
     kc_admin.change_current_realm(realms["realm"])
     assert kc_admin.get_idps() == []
     kc_admin.change_current_realm("master")
+
+
+def test_pkce_sends_a_method_keycloak_26_accepts(realms, run_playbook, kc_admin):
+    """Issue 12: pkce: true failed with 400 "PKCE Method not supported: null"."""
+    proc = run_playbook("keycloak_identity_provider_pkce", extra_vars={"realm": realms["realm"]})
+    assert "failed=0" in proc.stdout
+    kc_admin.change_current_realm(realms["realm"])
+    config = kc_admin.get_idp("pkce-idp")["config"]
+    assert (config["pkceEnabled"], config["pkceMethod"]) == ("true", "plain")
+    assert [i["alias"] for i in kc_admin.get_idps()] == ["pkce-idp"]  # nothing refused was written
+    kc_admin.change_current_realm("master")

@@ -26,3 +26,12 @@ def test_realm_lifecycle(realm, run_playbook, kc_admin, lab):
     assert lab["KEYCLOAK_PASSWORD"] not in proc.stdout + proc.stderr
     names = [r["realm"] for r in kc_admin.get_realms()]
     assert realm not in names and realm + "-bad" not in names
+
+
+def test_offline_sessions_and_device_codes(realm, run_playbook, kc_admin):
+    """Issue 12: offline session lifetimes and the device-code grant's lifetimes."""
+    proc = run_playbook("keycloak_realm_sessions", extra_vars={"realm": realm})
+    assert "failed=0" in proc.stdout
+    stored = kc_admin.get_realm(realm)
+    assert (stored["oauth2DeviceCodeLifespan"], stored["oauth2DevicePollingInterval"]) == (120, 10)
+    assert stored["offlineSessionMaxLifespan"] == 2592000 and not stored["offlineSessionMaxLifespanEnabled"]

@@ -10,6 +10,7 @@ import pytest
 from kubernetes import client, config
 
 from conftest import require
+from lab_kube import create_namespace, delete_namespace
 from test_lab_tools import write_oci_layout
 
 
@@ -29,9 +30,9 @@ def namespace(lab):
     (kubeconfig,) = require(lab, "K8S_EAST_KUBECONFIG")
     api = config.new_client_from_config(config_file=kubeconfig)
     name = "it-skopeo-" + uuid.uuid4().hex[:8]
-    client.CoreV1Api(api).create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+    create_namespace(api, name)
     yield api, name
-    client.CoreV1Api(api).delete_namespace(name)
+    delete_namespace(api, name)
 
 
 def authfile(api, namespace, name, key, path):
@@ -70,3 +71,18 @@ def test_push_with_config_json_secret_and_pull_with_pull_secret(lab, run_playboo
 
     denied = skopeo(lab, "inspect", "--authfile", wrong_auth, "--cert-dir", cert_dir, image)
     assert denied.returncode != 0 and "unauthorized" in denied.stderr.lower()
+
+
+def test_config_json_secret_is_never_linked_and_a_link_is_refused(lab, run_playbook, namespace):
+    """Issue 12: secret_type config_json with service_accounts used to link nothing, silently."""
+    api, ns = namespace
+    require(lab, "REGISTRY_HOST", "REGISTRY_PASSWORD")
+    proc = run_playbook("registry_pull_secret_config_json", extra_vars={"ns": ns}, verbosity=3)
+    assert "failed=0" in proc.stdout
+    assert lab["REGISTRY_PASSWORD"] not in proc.stdout + proc.stderr
+    core = client.CoreV1Api(api)
+    accounts = core.list_namespaced_service_account(ns).items
+    assert "builder" not in [a.metadata.name for a in accounts]  # never created for a refused link
+    assert all("ci-push" not in [s.name for s in a.image_pull_secrets or []] for a in accounts)
+    assert [s.metadata.name for s in core.list_namespaced_secret(ns).items
+            if s.metadata.name == "ci-push"] == []

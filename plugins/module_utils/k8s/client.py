@@ -14,6 +14,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
+import ssl
 import traceback
 
 try:
@@ -31,10 +33,14 @@ except ImportError:  # pragma: no cover - reported by the module base
 from ansible_collections.berth.platform.plugins.module_utils.errors import (
     ApiError, NotFound, TLSError, TransportError, error_for_status,
 )
-from ansible_collections.berth.platform.plugins.module_utils.http_client import TLS_HINT
 from ansible_collections.berth.platform.plugins.module_utils.retry import RetryPolicy
 
 FIELD_MANAGER = "berth.platform"
+K8S_TLS_HINT = ("set ca_cert to the CA that signed the API server's certificate (or fix the "
+                "kubeconfig's certificate-authority), or validate_certs: false for a throwaway lab")
+UNAUTHORIZED_HINT = ("the API server rejected the credentials: check api_key, or the kubeconfig's "
+                     "user (token, client certificate) for the context in use")
+FORBIDDEN_HINT = "authenticated, but RBAC does not allow this: check the Roles bound to the user"
 # Fields the server owns; never compared, never shown in a diff.
 SERVER_METADATA = ("resourceVersion", "uid", "generation", "creationTimestamp", "managedFields",
                    "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds")
@@ -94,8 +100,12 @@ class K8sClient:
         return self._dynamic
 
     def resource(self, api_version, kind):
+        # Discovery may be cached on disk: the first request can happen here, so it
+        # goes through _call like every other one (TLS and 401 answers typed).
+        dynamic = self.dynamic
         try:
-            return self.dynamic.resources.get(api_version=api_version, kind=kind)
+            return self._call("GET", "/apis/" + api_version, lambda: dynamic.resources.get(
+                api_version=api_version, kind=kind))
         except ResourceNotFoundError:
             raise NotFound("%s %s is not served by this cluster" % (api_version, kind),
                            service=self.service, method="GET", path="/apis/" + api_version,
@@ -182,15 +192,46 @@ class K8sClient:
         try:
             return func()
         except ApiException as exc:
-            raise error_for_status(exc.status or 500, _api_message(exc), service=self.service,
-                                   method=method, path=path)
-        except SSLError as exc:
-            raise TLSError("TLS verification failed (%s)" % exc, service=self.service,
-                           method=method, path=path,
-                           hint=TLS_HINT.replace("ca_path", "ca_cert"))
+            status, message = exc.status or 500, _api_message(exc)
+            raise error_for_status(status, message, service=self.service, method=method,
+                                   path=path, hint=status_hint(status, message))
         except (HTTPError, OSError) as exc:
+            # urllib3 wraps a certificate failure in MaxRetryError: look through it.
+            tls = tls_failure(exc)
+            if tls is not None:
+                raise TLSError("TLS verification failed (%s)" % _tls_reason(tls),
+                               service=self.service, method=method, path=path, hint=K8S_TLS_HINT)
             raise TransportError("cannot reach the API server (%s)" % exc, service=self.service,
                                  method=method, path=path, ambiguous=method != "GET")
+
+
+def status_hint(status, message):
+    """What to check for an error answer: credentials on 401, RBAC on an RBAC 403."""
+    if status == 401:
+        return UNAUTHORIZED_HINT
+    if status == 403 and " cannot " in (message or ""):  # not e.g. "namespace is being terminated"
+        return FORBIDDEN_HINT
+    return None
+
+
+def tls_failure(exc):
+    """The TLS error behind ``exc`` (itself, a MaxRetryError's reason, a cause), or None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, (SSLError, ssl.SSLError)):
+            return exc
+        reason = getattr(exc, "reason", None)
+        exc = reason if isinstance(reason, BaseException) else (exc.__cause__ or exc.__context__)
+    return None
+
+
+def _tls_reason(exc):
+    text = str(exc)
+    verify = re.search(r"certificate verify failed[^(')\]]*", text)
+    if verify:
+        return verify.group(0).strip()
+    return text.strip(" ()'\"")[:240]
 
 
 def _api_message(exc):

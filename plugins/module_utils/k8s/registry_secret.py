@@ -27,6 +27,27 @@ DATA_KEYS = {"dockerconfigjson": ("kubernetes.io/dockerconfigjson", ".dockerconf
              "config_json": ("Opaque", "config.json")}
 
 
+def service_accounts_for(secret_type, service_accounts, present=True):
+    """The ServiceAccounts to link (or unlink), or a ValidationError for a link that would do nothing.
+
+    Not given means ``[default]`` for a ``dockerconfigjson`` Secret and none for ``config_json``.
+    The kubelet only uses ``kubernetes.io/dockerconfigjson`` (and legacy ``dockercfg``) Secrets
+    named in ``imagePullSecrets``; an ``Opaque`` config.json Secret there is skipped without a
+    word, so linking one is refused rather than done. Unlinking (state absent) is always allowed:
+    it only cleans up.
+    """
+    if service_accounts is None:
+        return ["default"] if secret_type == "dockerconfigjson" else []
+    if present and secret_type != "dockerconfigjson" and service_accounts:
+        raise ValidationError(
+            "service_accounts %s: a secret_type=%s Secret (Opaque, config.json key) cannot be an "
+            "image pull secret - Kubernetes only uses kubernetes.io/dockerconfigjson Secrets from "
+            "imagePullSecrets. Use secret_type: dockerconfigjson for pulls, or leave "
+            "service_accounts out (or []) for a Secret that CI jobs mount"
+            % (", ".join(service_accounts), secret_type), service="k8s")
+    return list(service_accounts)
+
+
 def docker_config(registry, username, password, email=None):
     """The canonical docker config.json text for one registry."""
     if not registry or "/" in registry.split("://", 1)[-1]:

@@ -38,9 +38,43 @@ SCOPE_KINDS = (("default_client_scopes", "defaultClientScopes", "default"),
                ("optional_client_scopes", "optionalClientScopes", "optional"))
 
 
+# authentication_flow_binding_overrides suboption -> Keycloak's binding key
+FLOW_BINDINGS = (("browser", "browser"), ("direct_grant", "direct_grant"))
+OVERRIDES = "authentication_flow_binding_overrides"
+
+
+def public_client_problems(desired, client_id=None):
+    """What a public client cannot hold, among the options ``desired`` sets.
+
+    Keycloak drops a public client's secret (a rerun would never converge) and a public
+    client cannot use the client credentials grant, so these are refused, not sent.
+    ``client_id`` names an existing public client when the task leaves ``confidential`` out.
+    """
+    held = []
+    if desired.get("secret") == REGENERATE:
+        held.append("regenerate_secret")
+    elif desired.get("secret") is not None:
+        held.append("secret")
+    if desired.get("service_accounts"):
+        held.append("service_accounts: true")
+    if not held:
+        return []
+    if client_id is None:
+        where = "a public client (confidential: false)"
+        fix = "set confidential: true"
+    else:
+        where = "client %s is public in Keycloak and" % client_id
+        fix = "set confidential: true to make it confidential"
+    return ["%s cannot hold %s - Keycloak keeps no secret and allows no client credentials grant "
+            "for public clients; %s, or leave %s out" % (where, ", ".join(held), fix,
+                                                         "them" if len(held) > 1 else "it")]
+
+
 def validate_input(desired):
     """Local checks, before anything is read or written."""
     problems = []
+    if desired.get("confidential") is False:
+        problems.extend(public_client_problems(desired))
     for uri in desired.get("redirect_uris") or []:
         why = norm.invalid_redirect_uri(uri)
         if why:
@@ -69,6 +103,7 @@ class ClientAdapter(Adapter):
         self.mappers_exclusive = mappers_exclusive
         self.desired = {}
         self._scope_ids = None
+        self._flow_ids = None
 
     # -- read ------------------------------------------------------------------
     def find(self, desired):
@@ -78,6 +113,10 @@ class ClientAdapter(Adapter):
         client_id = desired["client_id"]
         reps = self.kc.get("/clients", clientId=client_id) or []
         rep = next((r for r in reps if r.get("clientId") == client_id), None)
+        if rep is not None and desired.get("confidential") is None and rep.get("publicClient"):
+            problems = public_client_problems(desired, client_id)
+            if problems:
+                raise ValidationError("; ".join(problems), service=norm.SERVICE)
         if rep is not None and not rep.get("publicClient") and "secret" not in rep:
             rep["secret"] = self.read_secret(rep)
         return rep
@@ -103,8 +142,23 @@ class ClientAdapter(Adapter):
         for key, rep_key, _kind in SCOPE_KINDS:
             out[key] = list(current.get(rep_key) or [])
         out["protocol_mappers"] = self._mappers(current)
+        out[OVERRIDES] = self._overrides_by_alias(current.get("authenticationFlowBindingOverrides") or {})
         out["secret"] = current.get("secret") if out["confidential"] else None
         return out
+
+    def _overrides_by_alias(self, by_id):
+        """Keycloak's {binding: flow id} as {option: flow alias}; no override is ""."""
+        names = dict((v, k) for k, v in self.flow_ids().items()) if any(by_id.values()) else {}
+        return dict((key, names.get(by_id.get(binding) or "", by_id.get(binding) or ""))
+                    for key, binding in FLOW_BINDINGS)
+
+    def flow_ids(self):
+        """The realm's top-level authentication flows, alias -> id (read once)."""
+        if self._flow_ids is None:
+            path = self.kc.admin_path("/authentication/flows")
+            flows = self.kc.call("GET", path, self.kc.admin.get_authentication_flows) or []
+            self._flow_ids = dict((f["alias"], f["id"]) for f in flows if f.get("topLevel", True))
+        return self._flow_ids
 
     def _mappers(self, current):
         wanted = dict((m["name"], m) for m in self.desired.get("protocol_mappers") or [])
@@ -121,6 +175,9 @@ class ClientAdapter(Adapter):
     def create(self, desired):
         payload = {"clientId": desired["client_id"], "protocol": "openid-connect"}
         self._apply_fields(payload, desired, [k for k, v in desired.items() if v is not None])
+        if "authenticationFlowBindingOverrides" in payload:  # a new client has none to remove
+            payload["authenticationFlowBindingOverrides"] = dict(
+                (k, v) for k, v in payload["authenticationFlowBindingOverrides"].items() if v)
         if desired.get("protocol_mappers"):
             payload["protocolMappers"] = [norm.mapper_to_server(m) for m in desired["protocol_mappers"]]
         path = self.kc.admin_path("/clients")
@@ -157,11 +214,19 @@ class ClientAdapter(Adapter):
         self.kc.call("DELETE", path, self.kc.admin.delete_client, current["id"])
 
     # -- helpers ---------------------------------------------------------------
-    @staticmethod
-    def _apply_fields(rep, desired, keys):
+    def _apply_fields(self, rep, desired, keys):
         for key, rep_key in FIELDS:
             if key in keys:
                 rep[rep_key] = desired[key]
+        if OVERRIDES in keys:
+            # "" removes an override in Keycloak; bindings the task does not name are kept
+            overrides = dict(rep.get("authenticationFlowBindingOverrides") or {})
+            ids = self.flow_ids()
+            for key, binding in FLOW_BINDINGS:
+                alias = desired[OVERRIDES].get(key)
+                if alias is not None:
+                    overrides[binding] = ids[alias] if alias else ""
+            rep["authenticationFlowBindingOverrides"] = overrides
         if "confidential" in keys:
             rep["publicClient"] = not desired["confidential"]
         if "attributes" in keys:
@@ -240,6 +305,13 @@ class ClientAdapter(Adapter):
                 if m["protocol_mapper"] not in types:
                     problems.append("protocol mapper %r: unknown type %r for protocol %s"
                                     % (m["name"], m["protocol_mapper"], m["protocol"]))
+        overrides = desired.get(OVERRIDES) or {}
+        wanted_flows = sorted(set(v for v in overrides.values() if v))
+        if wanted_flows:
+            missing = [a for a in wanted_flows if a not in self.flow_ids()]
+            if missing:
+                problems.append("authentication flows not found in realm %s: %s (known: %s)" % (
+                    self.kc.realm, ", ".join(missing), ", ".join(sorted(self.flow_ids()))))
         names = set((desired.get("default_client_scopes") or []) + (desired.get("optional_client_scopes") or []))
         if names:
             missing = sorted(names - set(self.scope_ids()))

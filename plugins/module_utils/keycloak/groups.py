@@ -4,7 +4,9 @@
 """The group adapter for ``ensure`` (module keycloak_group). No Ansible imports.
 
 A group is found by its full path (``/parent/child``), so subgroups are as
-idempotent as top-level groups. Members (by username) and realm roles are
+idempotent as top-level groups. With ``rename_from`` a group not found at its
+path is looked for under its previous name and renamed in place (same id, so
+members, roles, attributes and subgroups stay). Members (by username) and realm roles are
 complete lists when managed; users and roles are looked up before anything is
 written, so an unknown name fails the run with nothing changed.
 """
@@ -24,17 +26,30 @@ class GroupAdapter(Adapter):
     kind = "group"
     unordered = ("members", "realm_roles")
 
-    def __init__(self, kc, parent=None):
+    def __init__(self, kc, parent=None, rename_from=None):
         self.kc = kc
         self.parent = parent
         self.parent_id = None
         self.user_ids = {}
         self.roles = {}
+        # full path of the group's previous name (same parent), or None
+        self.rename_from = rename_from
+        self.renamed_from = None
 
     # -- read ------------------------------------------------------------------
     def find(self, desired):
         self._resolve(desired)
         group = self.by_path(desired["path"])
+        old = None
+        if self.rename_from and self.rename_from != desired["path"]:
+            old = self.by_path(self.rename_from)
+        if group is not None and old is not None:
+            raise ValidationError(
+                "cannot rename %s to %s: both groups exist in realm %s (a rename never merges "
+                "groups); leave rename_from out, or remove one of them first"
+                % (self.rename_from, desired["path"], self.kc.realm), service=norm.SERVICE)
+        if group is None and old is not None:
+            group, self.renamed_from = old, old.get("path")  # the same group, members and all
         if group is None:
             return None
         if desired.get("members") is not None:
@@ -108,10 +123,10 @@ class GroupAdapter(Adapter):
         return self.find(desired)
 
     def update(self, current, desired, changes):
-        if "attributes" in changes:
+        if "attributes" in changes or "name" in changes:
             attributes = dict(current.get("attributes") or {})
-            attributes.update(desired["attributes"])
-            payload = {"name": current["name"], "attributes": attributes}
+            attributes.update(desired.get("attributes") or {})
+            payload = {"name": desired["name"], "attributes": attributes}
             path = self.kc.admin_path("/groups/" + current["id"])
             self.kc.call("PUT", path, self.kc.admin.update_group, current["id"], payload)
         self._sync_links(current, desired)

@@ -39,7 +39,7 @@ CONFIG_FIELDS = (
     ("authorization_url", "authorizationUrl"), ("token_url", "tokenUrl"), ("jwks_url", "jwksUrl"),
     ("issuer", "issuer"), ("userinfo_url", "userInfoUrl"), ("logout_url", "logoutUrl"),
     ("client_id", "clientId"), ("client_auth_method", "clientAuthMethod"),
-    ("sync_mode", "syncMode"), ("default_scopes", "defaultScope"),
+    ("sync_mode", "syncMode"), ("default_scopes", "defaultScope"), ("pkce_method", "pkceMethod"),
 )
 BOOL_CONFIG_FIELDS = (("validate_signature", "validateSignature"), ("pkce", "pkceEnabled"))
 URL_FIELDS = ("authorization_url", "token_url", "jwks_url", "userinfo_url", "logout_url", "issuer")
@@ -115,6 +115,40 @@ def _url_problem(value):
     if not re.match(r"^https?://[^/?#\s]+(/\S*)?$", value or "", re.I):
         return "must be an absolute http(s) URL"
     return None
+
+
+PKCE_METHODS = ("S256", "plain")
+DEFAULT_PKCE_METHOD = "S256"
+
+
+def pkce_method_for(pkce, pkce_method):
+    """The PKCE method to send: ``pkce_method``, or S256 when PKCE is on and none is given.
+
+    Keycloak 26 refuses ``pkceEnabled`` without a method ("PKCE Method not supported: null").
+    With PKCE not switched on by the task the method is not managed.
+    """
+    if not pkce:
+        return None
+    return pkce_method or DEFAULT_PKCE_METHOD
+
+
+def option_problems(options):
+    """Options the task sets that could not take effect together (module option names).
+
+    Checked before anything is read or written: each would be stored and silently unused,
+    or never written at all.
+    """
+    problems = []
+    if options.get("pkce_method") and options.get("pkce") is not True:
+        problems.append("pkce_method is used only with pkce: true (Keycloak ignores the method "
+                        "while PKCE is off); set pkce: true or leave pkce_method out")
+    if options.get("client_secret") is not None and options.get("client_auth_method") == "private_key_jwt":
+        problems.append("client_secret is never used with client_auth_method: private_key_jwt "
+                        "(Keycloak signs with the realm's key); leave client_secret out, or use "
+                        "client_secret_post, client_secret_basic or client_secret_jwt")
+    if options.get("update_client_secret") == UPDATE_ALWAYS and options.get("client_secret") is None:
+        problems.append("update_client_secret: always needs client_secret (there is nothing to write)")
+    return problems
 
 
 def validate_input(desired):

@@ -14,7 +14,8 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.berth.platform.plugins.module_utils.errors import ValidationError
+# Re-exported: the team-name rule lives in naming.py, shared with Harbor and namespace naming.
+from ansible_collections.berth.platform.plugins.module_utils.naming import normalize_name
 
 SERVICE = "keycloak"
 
@@ -47,17 +48,14 @@ def multi_map(values):
 
 
 def normalize_group_name(name):
-    """``Team Demo`` / ``team_demo`` / `` TEAM--demo `` -> ``team-demo``.
+    """``Team Demo`` / ``team_demo`` / `` TEAM--demo `` -> ``team-demo``; ``Straße Süd`` -> ``strasse-sud``.
 
-    Lower-case; every run of characters other than a-z and 0-9 becomes one
-    ``-``; leading and trailing ``-`` are trimmed. The same rule gives Harbor
+    The one team-name rule of ``naming.normalize_name`` (transliterated to
+    ASCII, lower-case, runs of other characters as one ``-``, at most 63
+    characters with a hash suffix when longer). The same rule gives Harbor
     project and Kubernetes namespace names.
     """
-    normalized = re.sub(r"[^a-z0-9]+", "-", (name or "").lower()).strip("-")
-    if not normalized:
-        raise ValidationError("group name %r has no letters or digits to keep" % name,
-                              service=SERVICE)
-    return normalized
+    return normalize_name(name, kind="group name", service=SERVICE)
 
 
 def group_path(name, parent=None):

@@ -39,6 +39,8 @@ FIELDS = (
     ("offline_session_max_lifespan", "offlineSessionMaxLifespan"),
     ("client_session_idle_timeout", "clientSessionIdleTimeout"),
     ("client_session_max_lifespan", "clientSessionMaxLifespan"),
+    ("oauth2_device_code_lifespan", "oauth2DeviceCodeLifespan"),
+    ("oauth2_device_polling_interval", "oauth2DevicePollingInterval"),
 )
 STRING_FIELDS = ("display_name", "display_name_html")
 LIFETIMES = (
@@ -47,6 +49,18 @@ LIFETIMES = (
     "sso_session_max_lifespan", "sso_session_idle_timeout_remember_me",
     "sso_session_max_lifespan_remember_me", "offline_session_idle_timeout",
     "offline_session_max_lifespan", "client_session_idle_timeout", "client_session_max_lifespan",
+)
+# at least one second: a device code that expires at once, or polling without a pause, is no setting
+POSITIVE = ("oauth2_device_code_lifespan", "oauth2_device_polling_interval")
+# Keycloak 26's realm update writes the device grant settings unconditionally
+# (OAuth2DeviceConfig): a PUT that leaves one out resets it to its default (600 s, 5 s).
+# Every update sends them as stored unless it changes them.
+ALWAYS_SENT = ("oauth2DeviceCodeLifespan", "oauth2DevicePollingInterval")
+# (option, the switch it needs, the switch's value for it to take effect)
+NEEDS = (
+    ("offline_session_max_lifespan", "offline_session_max_lifespan_enabled", True),
+    ("sso_session_idle_timeout_remember_me", "remember_me", True),
+    ("sso_session_max_lifespan_remember_me", "remember_me", True),
 )
 
 # brute_force suboption -> RealmRepresentation key
@@ -69,13 +83,48 @@ def validate_input(desired, state="present"):
         value = desired.get(key)
         if value is not None and value < 0:
             problems.append("%s must be 0 or more seconds, got %d" % (key, value))
-    for key, value in sorted((desired.get("brute_force") or {}).items()):
+    for key in POSITIVE:
+        value = desired.get(key)
+        if value is not None and value < 1:
+            problems.append("%s must be 1 or more seconds, got %d" % (key, value))
+    brute = desired.get("brute_force") or {}
+    for key, value in sorted(brute.items()):
         if isinstance(value, int) and not isinstance(value, bool) and value < 0:
             problems.append("brute_force.%s must be 0 or more, got %d" % (key, value))
-    if (desired.get("brute_force") or {}).get("max_login_failures") == 0:
+    if brute.get("max_login_failures") == 0:
         problems.append("brute_force.max_login_failures must be 1 or more")
+    problems.extend(ineffective(desired))
     if problems:
         raise ValidationError("; ".join(problems), service=SERVICE)
+
+
+def ineffective(desired):
+    """Options the task sets next to a switch it turns off, so they could not take effect.
+
+    Keycloak would store them and ignore them; they are refused instead.
+    """
+    problems = []
+    for key, switch, needed in NEEDS:
+        if desired.get(key) is not None and desired.get(switch) is not None and desired[switch] != needed:
+            problems.append("%s has no effect with %s: %s; leave it out or set %s: %s"
+                            % (key, switch, _yaml(desired[switch]), switch, _yaml(needed)))
+    brute = desired.get("brute_force") or {}
+    if brute.get("enabled") is False:
+        others = sorted(k for k, v in brute.items() if k != "enabled" and v is not None)
+        if others:
+            problems.append("brute_force.%s %s no effect with brute_force.enabled: false; leave %s "
+                            "out or enable brute-force protection"
+                            % (", brute_force.".join(others), "has" if len(others) == 1 else "have",
+                               "it" if len(others) == 1 else "them"))
+    if brute.get("max_temporary_lockouts") is not None and brute.get("permanent_lockout") is False:
+        problems.append("brute_force.max_temporary_lockouts has no effect with "
+                        "brute_force.permanent_lockout: false (it counts temporary lockouts before "
+                        "a permanent one)")
+    return problems
+
+
+def _yaml(value):
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 class RealmAdapter(Adapter):
@@ -116,6 +165,9 @@ class RealmAdapter(Adapter):
 
     def update(self, current, desired, changes):
         payload = to_representation(desired, changes)
+        # Keycloak resets these to their defaults when a PUT leaves them out: send them as stored
+        payload.update((key, current[key]) for key in ALWAYS_SENT
+                       if key not in payload and current.get(key) is not None)
         path = self.kc.admin_path()
         self.kc.call("PUT", path, self.kc.admin.update_realm, desired["realm"], payload)
         return self.kc.get("")

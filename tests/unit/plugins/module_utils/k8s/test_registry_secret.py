@@ -39,3 +39,21 @@ def test_normalize_makes_differently_formatted_json_equal():
 def test_hash_changes_with_the_credential_only():
     assert rs.config_hash(rs.docker_config("r", "u", "p")) == rs.config_hash(rs.docker_config("r", "u", "p"))
     assert rs.config_hash(rs.docker_config("r", "u", "p")) != rs.config_hash(rs.docker_config("r", "u", "q"))
+
+
+def test_service_accounts_default_per_secret_type():
+    assert rs.service_accounts_for("dockerconfigjson", None) == ["default"]
+    assert rs.service_accounts_for("config_json", None) == []
+    assert rs.service_accounts_for("config_json", []) == []
+    assert rs.service_accounts_for("dockerconfigjson", ["a", "b"]) == ["a", "b"]
+
+
+def test_config_json_secret_linked_to_service_accounts_is_refused():
+    with pytest.raises(ValidationError) as info:
+        rs.service_accounts_for("config_json", ["builder"])
+    message = str(info.value)
+    assert "service_accounts builder" in message and "kubernetes.io/dockerconfigjson" in message
+
+
+def test_unlinking_a_config_json_secret_is_allowed():
+    assert rs.service_accounts_for("config_json", ["builder"], present=False) == ["builder"]
