@@ -1,11 +1,15 @@
 # shellcheck shell=bash disable=SC2154  # lab_dir, state, cache, pki, reset, python: set by lib.sh and up
-# Command-line tools the tests drive: Helm (built from its Go module) and skopeo (Debian).
+# Command-line tools the tests drive: Helm and istioctl (built from their Go modules) and
+# skopeo (Debian).
 tools_up() {
-  "$lab_dir/build/build" helm
+  "$lab_dir/build/build" helm istioctl
   ln -sf "$cache/bin/helm-$HELM_VERSION" "$state/bin/helm"
+  ln -sf "$cache/bin/istioctl-$ISTIO_MODULE_VERSION" "$state/bin/istioctl"
   command -v skopeo >/dev/null || die "skopeo is missing: run tests/lab/install-deps (apt-get install skopeo)"
   export_env HELM "$state/bin/helm"
   export_env HELM_VERSION "$HELM_VERSION"
+  export_env ISTIOCTL "$state/bin/istioctl"
+  export_env ISTIO_MODULE_VERSION "$ISTIO_MODULE_VERSION"
   export_env SKOPEO "$(command -v skopeo)"
   export_env HARBOR_CHART "$reference/harbor-helm-chart-1.19.1.tgz"
 }
