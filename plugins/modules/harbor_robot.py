@@ -195,6 +195,11 @@ EXAMPLES = r"""
           - {resource: member, action: delete}
           - {resource: repository, action: list}
           - {resource: repository, action: delete}
+          # Harbor lets a robot create only robots within its own permissions ("permission scope is
+          # invalid. It must be equal to or more restrictive than the creator robot's permissions"):
+          # pull and push here, so it can create the teams' pull and push robots.
+          - {resource: repository, action: pull}
+          - {resource: repository, action: push}
           - {resource: robot, action: list}
           - {resource: robot, action: read}
           - {resource: robot, action: create}
