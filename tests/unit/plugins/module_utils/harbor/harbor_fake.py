@@ -16,6 +16,8 @@ from requests.adapters import BaseAdapter
 from ansible_collections.berth.platform.plugins.module_utils.harbor.client import HarborClient
 from ansible_collections.berth.platform.plugins.module_utils.retry import RetryPolicy
 
+from swagger_contract import check_request
+
 ROLE_NAMES = {1: "projectAdmin", 2: "developer", 3: "guest", 4: "maintainer", 5: "limitedGuest"}
 
 
@@ -88,6 +90,7 @@ class FakeHarbor(BaseAdapter):
         path = url.path[len("/api/v2.0"):]
         query = dict((k, v[0]) for k, v in parse_qs(url.query).items())
         body = json.loads(request.body) if request.body else None
+        check_request(request.method, url.path, query, body)
         self.sent.append((request.method, path, query, body))
         status, payload, headers = self.route(request.method, path, query, body, request.headers)
         resp = requests.Response()

@@ -16,6 +16,8 @@ from requests.adapters import BaseAdapter
 from ansible_collections.berth.platform.plugins.module_utils.harbor.client import HarborClient
 from ansible_collections.berth.platform.plugins.module_utils.retry import RetryPolicy
 
+from swagger_contract import check_request
+
 URL = "https://harbor.test"
 ADMIN_PASSWORD = "Harbor12345"
 
@@ -72,6 +74,7 @@ class ScriptedHarbor(BaseAdapter):
         url = urlparse(request.url)
         path = url.path[len("/api/v2.0"):]
         body = json.loads(request.body) if request.body else None
+        check_request(request.method, url.path, dict((k, v[0]) for k, v in parse_qs(url.query).items()), body)
         self.sent.append((request.method, path, body))
         self.requests.append((request.method, url.path,
                               dict((k, v[0]) for k, v in parse_qs(url.query).items()), body))

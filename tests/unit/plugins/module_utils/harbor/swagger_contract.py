@@ -95,3 +95,16 @@ class SwaggerContract:
                     where = "/".join(str(p) for p in error.absolute_path) or "(body)"
                     found.append("%s %s: body %s: %s" % (method, template, where, error.message))
         return found
+
+
+_CONTRACT = []
+
+
+def check_request(method, path, query=None, body=None):
+    """Raise AssertionError when a request leaves Harbor's API contract. The in-memory Harbors
+    of the unit tests call this for every request, so each adapter test is a contract test."""
+    if not _CONTRACT:
+        _CONTRACT.append(SwaggerContract())
+    problems = _CONTRACT[0].problems(method, path, query, body)
+    if problems:
+        raise AssertionError("request outside Harbor's API contract:\n" + "\n".join(problems))
