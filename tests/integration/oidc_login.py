@@ -27,6 +27,8 @@ OIDC_KEYS = ("auth_mode", "oidc_name", "oidc_endpoint", "oidc_client_id", "oidc_
              "oidc_verify_cert", "oidc_auto_onboard", "oidc_extra_redirect_parms", "oidc_logout")
 SYSTEM_KEYS = ("project_creation_restriction", "self_registration", "robot_name_prefix",
                "robot_token_duration", "read_only", "session_timeout", "banner_message")
+
+
 def strong_password():
     return "Pw%sA1" % secrets.token_hex(8)
 

@@ -214,7 +214,7 @@ def test_keycloak_and_harbor_sso_roles(lab, run_playbook, kc_admin, sso):
     # -- the conflicting-user runbook -------------------------------------------------------------
     targets = [users["alice"]["username"], users["bob"]["email"]]
     checked = run_playbook(REMEDIATION, extra_args=["-e", json.dumps({"remediate_users": targets}),
-                                                   "--check", "--diff"])
+                                                    "--check", "--diff"])
     assert "would remove: %s, %s" % (users["alice"]["username"], users["bob"]["username"]) in checked.stdout
     assert "changed=1" in recap(checked), checked.stdout[-3000:]
     for name in ("alice", "bob"):
