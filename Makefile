@@ -14,12 +14,12 @@ COLLECTIONS := $(shell $(PYTHON) tests/collection_path.py)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 SANITY_ROOT := $(CACHE)/sanity-$(notdir $(COLLECTIONS))/ansible_collections/berth/platform
 
-.PHONY: help venv lab-deps lab-up lab-down demo sanity lint unit integration pytest build test lock clean
+.PHONY: help venv lab-deps lab-up lab-down demo sanity lint unit integration pytest build test bench lock clean
 
 help:
 	@echo "make demo   - start the lab (Keycloak, Kubernetes east/west with Istio CRDs, Helm, skopeo) and print endpoints"
 	@echo "make test   - sanity, lint, build, lab, unit + integration tests"
-	@echo "other: venv lab-up lab-down sanity lint unit integration build lock clean"
+	@echo "other: venv lab-up lab-down sanity lint unit integration build bench lock clean"
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,13 @@ integration: lab-up
 
 build: venv
 	mkdir -p build && ansible-galaxy collection build --force --output-path build .
+
+# Per-task cost of the Keycloak modules next to community.general's, against the lab's
+# Keycloak (make lab-up first). Prints numbers only; docs/performance.md keeps a run.
+BENCH_TASKS ?= 25
+BENCH_ROUNDS ?= 3
+bench: venv
+	$(BIN)/python tests/benchmarks/bench.py --tasks $(BENCH_TASKS) --rounds $(BENCH_ROUNDS)
 
 # The one pytest run (unit + integration) comes last so its summary closes the log.
 test: sanity lint build lab-up

@@ -8,6 +8,7 @@ import yaml
 from kubernetes import client, config
 
 from conftest import require
+from lab_kube import delete_namespace
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def harbor_services(lab):
     for svc in services:
         core.create_namespaced_service(ns, svc)
     yield ns, core
-    core.delete_namespace(ns)
+    delete_namespace(core, ns)
 
 
 def test_reports_and_fixes_chart_services(harbor_services, run_playbook):

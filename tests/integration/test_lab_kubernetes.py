@@ -1,6 +1,8 @@
 """The lab's kube-apiservers are real, validate Istio objects against the CRD schemas,
-and keep the two clusters apart."""
+and keep the two clusters apart; their controller managers finish namespace
+deletion and give new namespaces a `default` ServiceAccount."""
 
+import time
 import uuid
 
 import pytest
@@ -9,6 +11,7 @@ from kubernetes.client.rest import ApiException
 from kubernetes.dynamic import DynamicClient
 
 from conftest import require
+from lab_kube import create_namespace, default_service_account, delete_namespace, namespace_gone
 
 CLUSTERS = ("EAST", "WEST")
 
@@ -32,10 +35,9 @@ def west(lab):
 @pytest.fixture
 def namespace(east):
     name = "lab-" + uuid.uuid4().hex[:8]
-    core = client.CoreV1Api(east)
-    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+    create_namespace(east, name)
     yield name
-    core.delete_namespace(name)
+    delete_namespace(east, name)
 
 
 def virtual_service(name, **spec):
@@ -80,3 +82,36 @@ def test_schema_rejects_malformed_and_accepts_valid_virtual_service(east, namesp
 def test_clusters_have_separate_storage(east, west, namespace):
     west_names = {n.metadata.name for n in client.CoreV1Api(west).list_namespace().items}
     assert namespace not in west_names
+
+
+@pytest.mark.parametrize("cluster", ["east", "west"])
+def test_namespaces_get_a_service_account_and_finish_deleting(request, cluster):
+    """A new namespace gets `default` within 30 s; a deleted one, with a ConfigMap and a
+    protected PVC in it, is gone within 60 s (kube-controller-manager's work)."""
+    api = request.getfixturevalue(cluster)
+    core = client.CoreV1Api(api)
+    name = "lab-ctrl-" + uuid.uuid4().hex[:8]
+    started = time.monotonic()
+    create_namespace(api, name)
+    try:
+        account = default_service_account(api, name, timeout=30)
+        assert account is not None, "no default ServiceAccount in %s (%s) after 30 s" % (name, cluster)
+        core.create_namespaced_config_map(name, client.V1ConfigMap(
+            metadata=client.V1ObjectMeta(name="settings"), data={"team": "demo"}))
+        # The API server puts kubernetes.io/pvc-protection on every claim (a Helm chart's
+        # PVCs kept namespaces Terminating until the lab ran the PVC protection controller).
+        claim = core.create_namespaced_persistent_volume_claim(name, {
+            "metadata": {"name": "data"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
+        assert "kubernetes.io/pvc-protection" in claim.metadata.finalizers
+    except BaseException:
+        core.delete_namespace(name)
+        raise
+    created = time.monotonic()
+    delete_namespace(api, name, timeout=60)  # fails naming the namespace's conditions after 60 s
+    assert namespace_gone(api, name)
+    with pytest.raises(ApiException) as info:
+        core.read_namespaced_config_map("settings", name)
+    assert info.value.status == 404
+    print("%s: default ServiceAccount after %.1f s, namespace gone %.1f s after its deletion"
+          % (cluster, created - started, time.monotonic() - created))

@@ -14,6 +14,7 @@ from kubernetes import client, config
 
 from conftest import require
 from fault_proxy import FaultProxy, Rule
+from lab_kube import create_namespace, delete_namespace
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def proxied_cluster(lab, tmp_path):
     pki = os.path.join(state, "pki")
     api = config.new_client_from_config(config_file=kubeconfig)
     ns = "it-fault-" + uuid.uuid4().hex[:8]
-    client.CoreV1Api(api).create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=ns)))
+    create_namespace(api, ns)
     with FaultProxy(url, os.path.join(pki, "server.crt"), os.path.join(pki, "server.key"),
                     os.path.join(pki, "ca.crt"),
                     client_cert=(os.path.join(pki, "kube-admin.crt"), os.path.join(pki, "kube-admin.key"))) as proxy:
@@ -32,7 +33,7 @@ def proxied_cluster(lab, tmp_path):
         path = tmp_path / "proxied.kubeconfig"
         path.write_text(yaml.safe_dump(proxied))
         yield proxy, str(path), ns, api
-    client.CoreV1Api(api).delete_namespace(ns)
+    delete_namespace(api, ns)
 
 
 def test_lost_apply_answer_and_busy_reads_still_converge(proxied_cluster, run_playbook):

@@ -30,9 +30,8 @@ def release(lab, run_playbook, tmp_path_factory):
 
 
 def kubectl_delete_namespace(lab, ns):
-    from kubernetes import client, config
-    api = client.CoreV1Api(config.new_client_from_config(lab["K8S_EAST_KUBECONFIG"]))
-    api.delete_namespace(ns)
+    from lab_kube import delete_namespace
+    delete_namespace(core(lab), ns)
 
 
 def apps(lab):

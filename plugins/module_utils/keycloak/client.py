@@ -10,26 +10,78 @@ a certificate failure becomes ``TLSError`` (hint names ``validate_certs`` and
 retried under the collection's ``RetryPolicy``; POSTs never are (``ensure``
 re-reads instead). Nothing sent (payloads, credentials, tokens) is copied into
 an error.
+
+python-keycloak's ``KeycloakAdmin`` talks through ``AdminConnection`` (one
+requests session for the token and the admin calls) rather than through its own
+``KeycloakOpenIDConnection``, which costs a module run about 0.1 s more (see
+``AdminConnection`` and docs/performance.md).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib.util
 import json
 import re
 import ssl
+import sys
+import time
 import traceback
+from urllib.parse import urljoin
 
+# Importing python-keycloak costs every task: its package imports all of it, the async
+# and token-decoding parts included, which KeycloakAdmin's calls never touch. Two cuts
+# that leave the library's behaviour alone (docs/performance.md has the numbers):
+# - httpx (for the async API) imports its command-line client whenever click, rich and
+#   pygments are installed (ansible-lint and ansible-navigator bring them), about 50 ms.
+#   A None entry in sys.modules makes that one optional import fail, which httpx
+#   handles; the entry is removed right after, so nothing else in the process sees it.
+# - jwcrypto (with cryptography), about 35 ms, serves only token decoding: registered
+#   with importlib's LazyLoader, it loads for real on first use, never in these modules.
+#   (aiofiles would be the next candidate, but `import aiofiles` touches the module and
+#   so loads it at once on Python 3.11.)
+_BLOCK_HTTPX_CLI = "httpx" not in sys.modules and "httpx._main" not in sys.modules
+
+
+def _import_lazily(name):
+    """Put ``name`` in sys.modules so that it executes on first attribute access."""
+    if name in sys.modules:
+        return
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return
+    if spec is None or spec.loader is None:
+        return
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    parent, _dot, child = name.rpartition(".")
+    if parent:  # as the import system does, so that `import a.b; a.b.x` works
+        setattr(sys.modules[parent], child, module)
+
+
+if _BLOCK_HTTPX_CLI:
+    sys.modules["httpx._main"] = None
 try:
+    for _name in ("jwcrypto.jwk", "jwcrypto.jwt"):
+        _import_lazily(_name)
     import requests
-    from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
-    from keycloak.exceptions import KeycloakConnectionError, KeycloakError
+    from requests.adapters import HTTPAdapter
+    from keycloak import KeycloakAdmin
+    from keycloak.exceptions import (
+        KeycloakConnectionError, KeycloakError, KeycloakPostError, raise_error_from_response,
+    )
     HAS_KEYCLOAK = True
     KEYCLOAK_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - reported by the module through missing_required_lib
     HAS_KEYCLOAK = False
     KEYCLOAK_IMPORT_ERROR = traceback.format_exc()
+finally:
+    if _BLOCK_HTTPX_CLI and "httpx._main" in sys.modules and sys.modules["httpx._main"] is None:
+        del sys.modules["httpx._main"]
 
 from ansible_collections.berth.platform.plugins.module_utils.errors import (
     ApiError, TLSError, TransportError, ValidationError, error_for_status,
@@ -38,10 +90,11 @@ from ansible_collections.berth.platform.plugins.module_utils.http_client import 
     TLS_HINT, message_in, verify_setting,
 )
 from ansible_collections.berth.platform.plugins.module_utils.retry import RetryPolicy
+from ansible_collections.berth.platform.plugins.module_utils.version import USER_AGENT
 
 SERVICE = "keycloak"
-# A ready token has no lifetime we know of; Keycloak's 401 tells when it expired.
-_STATIC_TOKEN_LIFETIME = 10 * 365 * 24 * 3600
+# A token is renewed when 90 % of its lifetime has passed (python-keycloak's rule).
+_TOKEN_LIFETIME_FRACTION = 0.9
 _CREDENTIALS_HINT = ("check auth_username/auth_password (or auth_client_id/auth_client_secret) "
                      "and auth_realm")
 
@@ -82,6 +135,102 @@ def _root_cause(exc):
     return text.strip(" ()'\"")[:240]
 
 
+class AdminConnection:
+    """The connection python-keycloak's ``KeycloakAdmin`` talks through, on one requests session.
+
+    ``KeycloakAdmin`` needs ``raw_get``/``raw_post``/``raw_put``/``raw_delete``,
+    ``realm_name`` and ``headers``. python-keycloak's ``KeycloakOpenIDConnection``
+    also builds two httpx AsyncClients (one for itself, one for the ``KeycloakOpenID``
+    that fetches tokens; each loads httpcore and a TLS context) for async calls the
+    collection never makes, and fetches the token over a second session, so a second
+    TLS handshake. Here the token request and the admin calls share one keep-alive
+    connection.
+
+    Tokens: the password grant (``username``/``password``) or client credentials
+    (``client_secret``) in ``user_realm_name``; renewed once 90 % of their lifetime
+    has passed and once more on a 401, as python-keycloak does. A ready ``token`` is
+    sent as it is. Like python-keycloak's ``ConnectionManager``, a request that
+    cannot be sent raises ``KeycloakConnectionError`` (the cause chained, for the TLS
+    check) and an error answer is returned for ``raise_error_from_response``.
+    """
+
+    def __init__(self, server_url, realm_name="master", user_realm_name="master", client_id="admin-cli",
+                 client_secret=None, username=None, password=None, token=None, verify=True, timeout=30):
+        self.base_url = server_url.rstrip("/") + "/"
+        self.realm_name = realm_name
+        self.user_realm_name = user_realm_name
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.username = username
+        self.password = password
+        self.verify = verify
+        self.timeout = timeout
+        self.headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+        if token:
+            self.headers["Authorization"] = "Bearer " + token
+        self.renew_at = None
+        self.session = requests.Session()
+        self.session.auth = lambda request: request  # never credentials from ~/.netrc
+        # urllib3's default would resend a POST whose answer was lost, so a create that
+        # landed would come back as 409. Retries are the collection's alone.
+        for prefix in ("https://", "http://"):
+            self.session.mount(prefix, HTTPAdapter(max_retries=0))
+
+    @property
+    def grant_type(self):
+        if self.username and self.password:
+            return "password"
+        if self.client_secret:
+            return "client_credentials"
+        return None
+
+    def get_token(self):
+        """Fetch an admin token: one POST to ``user_realm_name``'s token endpoint."""
+        payload = {"grant_type": self.grant_type, "client_id": self.client_id}
+        if self.grant_type == "password":
+            payload.update(username=self.username, password=self.password)
+        if self.client_secret:
+            payload["client_secret"] = self.client_secret
+        response = self.send("POST", "realms/%s/protocol/openid-connect/token" % self.user_realm_name,
+                             data=payload, headers={"User-Agent": USER_AGENT})
+        token = raise_error_from_response(response, KeycloakPostError)
+        if not isinstance(token, dict) or not token.get("access_token"):
+            raise TypeError("the token endpoint answered without an access_token")
+        self.headers["Authorization"] = "Bearer " + token["access_token"]
+        lifetime = token.get("expires_in")
+        self.renew_at = time.time() + _TOKEN_LIFETIME_FRACTION * lifetime if lifetime else None
+
+    def raw_get(self, path, **params):
+        return self.request("GET", path, params)
+
+    def raw_post(self, path, data, **params):
+        return self.request("POST", path, params, data)
+
+    def raw_put(self, path, data, **params):
+        return self.request("PUT", path, params, data)
+
+    def raw_delete(self, path, data=None, **params):
+        return self.request("DELETE", path, params, data)
+
+    def request(self, method, path, params, data=None):
+        renewable = self.grant_type is not None
+        if renewable and self.renew_at is not None and time.time() >= self.renew_at:
+            self.get_token()
+        response = self.send(method, path, params=params, data=data, headers=self.headers)
+        if response.status_code == 401 and renewable:
+            self.get_token()
+            response = self.send(method, path, params=params, data=data, headers=self.headers)
+        return response
+
+    def send(self, method, path, **kwargs):
+        try:
+            # urljoin as python-keycloak: it also folds the // of group-by-path//name
+            return self.session.request(method, urljoin(self.base_url, path), timeout=self.timeout,
+                                        verify=self.verify, **kwargs)
+        except Exception as exc:  # as python-keycloak's ConnectionManager: the cause stays chained
+            raise KeycloakConnectionError("Can't connect to server") from exc
+
+
 class KeycloakClient:
     """An authenticated Keycloak admin session for one managed realm."""
 
@@ -96,15 +245,11 @@ class KeycloakClient:
         self.url = url.rstrip("/")
         self.auth_realm = auth_realm
         self.retry = retry or RetryPolicy()
-        self.connection = KeycloakOpenIDConnection(
-            server_url=self.url + "/", realm_name=realm, user_realm_name=auth_realm,
-            client_id=auth_client_id, client_secret_key=auth_client_secret,
-            username=None if token else auth_username, password=None if token else auth_password,
-            token={"access_token": token, "expires_in": _STATIC_TOKEN_LIFETIME} if token else None,
-            verify=verify_setting(validate_certs, ca_path), timeout=connection_timeout,
-            # python-keycloak's default (1) lets urllib3 resend a POST whose answer was
-            # lost, so a create that landed comes back as 409. Retries are ours alone.
-            max_retries=0)
+        self.connection = AdminConnection(
+            self.url, realm_name=realm, user_realm_name=auth_realm, client_id=auth_client_id,
+            client_secret=auth_client_secret, username=None if token else auth_username,
+            password=None if token else auth_password, token=token,
+            verify=verify_setting(validate_certs, ca_path), timeout=connection_timeout)
         self.admin = KeycloakAdmin(connection=self.connection)
         self.static_token = bool(token)
         self.logged_in = self.static_token
@@ -129,7 +274,7 @@ class KeycloakClient:
         self.admin.change_current_realm(realm)
 
     def login(self):
-        """Get the admin token (done by the first call; python-keycloak refreshes it later)."""
+        """Get the admin token (done by the first call; the connection renews it later)."""
         if not self.has_credentials:
             raise ValidationError(
                 "no Keycloak credentials: set auth_username and auth_password, "

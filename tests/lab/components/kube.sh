@@ -1,6 +1,7 @@
 # shellcheck shell=bash disable=SC2154  # lab_dir, state, cache, pki, reset, python: set by lib.sh and up
-# One etcd and two kube-apiservers (clusters east and west, separate etcd prefixes),
-# built from their Go modules; Istio's CRDs applied to both. Control plane only.
+# One etcd and, for each of the clusters east and west, a kube-apiserver (separate etcd
+# prefixes) and a kube-controller-manager, built from their Go modules; Istio's CRDs
+# applied to both. Control plane only: no kubelet, no scheduler, so no pod ever runs.
 kube_clusters="east west"
 
 etcd_up() {
@@ -30,6 +31,12 @@ kube_up() {
   for cluster in $kube_clusters; do kubeconfigs+=("$state/kube/$cluster.kubeconfig"); done
   log "applying Istio CRDs from $(basename "$reference/istio-1.30.3-crd-all.gen.yaml")"
   "$python" "$lab_dir/apply_crds.py" "$reference/istio-1.30.3-crd-all.gen.yaml" "${kubeconfigs[@]}" >&2
+  "$lab_dir/build/build" kube-controller-manager
+  default=16457
+  for cluster in $kube_clusters; do
+    kube_controller_manager_up "$cluster" "$(port "KUBE_${cluster^^}_KCM_PORT" "$default")"
+    default=$((default + 1))
+  done
   export_env K8S_VERSION "$KUBERNETES_VERSION"
   export_env ISTIO_CRDS "$reference/istio-1.30.3-crd-all.gen.yaml"
 }
@@ -55,6 +62,32 @@ kube_apiserver_up() {
     --key "$pki/kube-admin.key" "https://127.0.0.1:$port/readyz"
   export_env "K8S_${cluster^^}_URL" "https://127.0.0.1:$port"
   export_env "K8S_${cluster^^}_KUBECONFIG" "$state/kube/$cluster.kubeconfig"
+}
+
+# The controllers a cluster without nodes needs to behave like a real one: namespace
+# deletion that finishes (namespace + garbage collector, and the PVC/PV protection
+# controllers that lift the kubernetes.io/pvc-protection finalizer the API server puts
+# on every claim - no pod uses one here), a `default` ServiceAccount and the
+# kube-root-ca.crt ConfigMap in every namespace, legacy token Secrets filled, the
+# aggregated admin/edit/view ClusterRoles. All of them act as the lab admin.
+kube_controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller
+kube_controllers+=,serviceaccount-token-controller,root-ca-certificate-publisher-controller
+kube_controllers+=,clusterrole-aggregation-controller,persistentvolumeclaim-protection-controller
+kube_controllers+=,persistentvolume-protection-controller
+
+kube_controller_manager_up() {
+  local cluster=$1 port=$2 name=kube-controller-manager-$1
+  if ! running "$name"; then
+    log "starting kube-controller-manager $KUBERNETES_VERSION ($cluster) on https://127.0.0.1:$port"
+    start "$name" "$cache/bin/kube-controller-manager-$KUBERNETES_VERSION" \
+      --kubeconfig="$state/kube/$cluster.kubeconfig" --controllers="$kube_controllers" \
+      --use-service-account-credentials=false --leader-elect=false \
+      --service-account-private-key-file="$pki/service-account.key" --root-ca-file="$pki/ca.crt" \
+      --bind-address=127.0.0.1 --secure-port="$port" \
+      --tls-cert-file="$pki/server.crt" --tls-private-key-file="$pki/server.key" \
+      --profiling=false --v=1
+  fi
+  wait_for "$name" 120 curl -fsS --cacert "$pki/ca.crt" "https://127.0.0.1:$port/healthz"
 }
 
 write_kubeconfig() {
@@ -84,6 +117,7 @@ KUBECONFIG
 
 kube_down() {
   local cluster
+  for cluster in $kube_clusters; do stop "kube-controller-manager-$cluster"; done
   for cluster in $kube_clusters; do stop "kube-apiserver-$cluster"; done
   stop etcd
 }
