@@ -26,7 +26,7 @@ def harbor_services(lab):
     for svc in services:
         core.create_namespaced_service(ns, svc)
     yield ns, core
-    delete_namespace(core, ns)
+    delete_namespace(core.api_client, ns)
 
 
 def test_reports_and_fixes_chart_services(harbor_services, run_playbook):

@@ -31,7 +31,7 @@ def release(lab, run_playbook, tmp_path_factory):
 
 def kubectl_delete_namespace(lab, ns):
     from lab_kube import delete_namespace
-    delete_namespace(core(lab), ns)
+    delete_namespace(core(lab).api_client, ns)
 
 
 def apps(lab):
