@@ -131,22 +131,23 @@ def stored_name(level, project, name):
     return "%s+%s" % (project, name) if level == "project" else name
 
 
-def list_robots(harbor, level="system", project_id=None):
-    """Every robot of a project (by id) or every system robot, all pages."""
+def list_robots(harbor, level="system", project_id=None, name=None):
+    """The robots of a project (by id) or the system robots, all pages; with ``name`` (as
+    Harbor stores it, see ``stored_name``) only those Harbor matches to it."""
     query = "Level=project,ProjectID=%d" % project_id if level == "project" else "Level=system"
+    if name is not None:
+        query += ",name=" + q_value(name)
     return harbor.paged("/robots", params={"q": query})
 
 
-def robot_prefix(robot, project=None, configured=None):
+def robot_prefix(robot, project=None):
     """The name prefix of a robot as Harbor shows it: known for a project robot (what
-    stands before ``<project>+``), else the configured one, else up to the first ``$``."""
+    stands before ``<project>+``), else up to the first ``$``."""
     name = robot["name"]
     if project and "+" in name:
         head = name.rsplit("+", 1)[0]
         if head.endswith(project):
             return head[:-len(project)]
-    if configured is not None and name.startswith(configured):
-        return configured
     return name[:name.index("$") + 1] if "$" in name else ""
 
 
@@ -175,16 +176,13 @@ class RobotAdapter(Adapter):
     def find(self, desired):
         self.wanted_duration = desired.get("duration")
         name = stored_name(self.level, self.project, desired["name"])
-        if self.level == "project":
+        if self.level == "project" and self.project_id is None:  # looked up once per run
             project = self.harbor.project(self.project)
             if project is None:
                 raise ValidationError("project %s not found in Harbor (create it first, for example "
                                       "with berth.platform.harbor_project)" % self.project)
             self.project_id = project["project_id"]
-            query = "Level=project,ProjectID=%d,name=%s" % (self.project_id, q_value(name))
-        else:
-            query = "Level=system,name=%s" % q_value(name)
-        matches = [r for r in self.harbor.paged("/robots", params={"q": query})
+        matches = [r for r in list_robots(self.harbor, self.level, self.project_id, name)
                    if r["name"].endswith(name) and self._prefix_ok(r["name"][:-len(name)])]
         if len(matches) > 1:
             raise Conflict("Harbor holds %d robots named %s (%s); remove the extra ones"
