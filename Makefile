@@ -1,5 +1,5 @@
 # berth.platform developer entry points. Two commands matter on a fresh machine:
-#   make demo   bring the lab up and print its endpoints
+#   make demo   bring the lab up, run playbooks/site.yml on it, show what was made and how to use it
 #   make test   every quality gate, ending with the pytest summary
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -14,10 +14,10 @@ COLLECTIONS := $(shell $(PYTHON) tests/collection_path.py)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 SANITY_ROOT := $(CACHE)/sanity-$(notdir $(COLLECTIONS))/ansible_collections/berth/platform
 
-.PHONY: help venv lab-deps lab-up lab-down demo sanity lint unit integration pytest build test bench lock clean
+.PHONY: help venv lab-deps lab-up lab-fresh lab-down demo sanity lint unit integration pytest build test bench lock clean
 
 help:
-	@echo "make demo   - start the lab (Keycloak, Kubernetes east/west with Istio CRDs, Helm, skopeo) and print endpoints"
+	@echo "make demo   - start the lab, run playbooks/site.yml on it, show what was made and a skopeo push/pull as team A"
 	@echo "make test   - sanity, lint, build, lab, unit + integration tests"
 	@echo "other: venv lab-up lab-down sanity lint unit integration build bench lock clean"
 
@@ -39,7 +39,16 @@ lab-up: venv lab-deps
 lab-down:
 	tests/lab/down
 
+# site.yml on the lab (inventory playbooks/inventories/lab), then what was created and a skopeo
+# push/pull as team A. Leaves Harbor in OIDC mode, hence `make test`'s fresh lab.
 demo: lab-up
+	$(BIN)/python tests/lab/demo.py
+
+# The full gate starts from empty servers: tests expect Harbor in db_auth with no users (after
+# `make demo` it is not), and CI machines start empty anyway.
+lab-fresh: venv lab-deps
+	tests/lab/down
+	tests/lab/up
 
 # ansible-test needs the collection at ansible_collections/berth/platform: sanity runs on a copy.
 # Its --venv mode fetches a pip bootstrap script from a host these machines cannot
@@ -74,7 +83,7 @@ bench: venv
 	$(BIN)/python tests/benchmarks/bench.py --tasks $(BENCH_TASKS) --rounds $(BENCH_ROUNDS)
 
 # The one pytest run (unit + integration) comes last so its summary closes the log.
-test: sanity lint build lab-up
+test: sanity lint build lab-fresh
 	pytest -q -p no:cacheprovider tests/unit tests/integration
 
 lock:

@@ -11,7 +11,7 @@ import uuid
 import requests
 
 from conftest import require
-from test_lab_tools import write_oci_layout
+from oci_layout import write_oci_layout
 
 
 class HarborApi:

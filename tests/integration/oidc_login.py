@@ -8,6 +8,7 @@
   Harbor's /c/oidc/login, Keycloak's login form, Harbor's callback), scripted with requests.
 """
 
+import contextlib
 import fcntl
 import html
 import os
@@ -45,8 +46,8 @@ def lock_inherited():
     return False
 
 
-@pytest.fixture
-def authmode_lock():
+@contextlib.contextmanager
+def holding_authmode_lock():
     if lock_inherited():
         yield
         return
@@ -56,6 +57,12 @@ def authmode_lock():
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def authmode_lock():
+    with holding_authmode_lock():
+        yield
 
 
 class Guard:
@@ -91,8 +98,9 @@ class Guard:
         self.api.call("PUT", "/configurations", json=body)
 
 
-@pytest.fixture
-def harbor_guard(lab, authmode_lock):
+@contextlib.contextmanager
+def guarding_harbor(lab):
+    """A Guard for the whole block (module-scoped fixtures); take the auth-mode lock first."""
     api = HarborApi(lab)
     before = api.get("/configurations")
     assert before["auth_mode"]["value"] == "db_auth", "Harbor is not in db_auth: another test left it so"
@@ -104,6 +112,12 @@ def harbor_guard(lab, authmode_lock):
         after = guard.config()
         assert after["auth_mode"]["value"] == "db_auth"
         assert not [u for u in guard.users() if u["username"] in guard.usernames]
+
+
+@pytest.fixture
+def harbor_guard(lab, authmode_lock):
+    with guarding_harbor(lab) as guard:
+        yield guard
 
 
 def create_kc_user(kc_admin, user):

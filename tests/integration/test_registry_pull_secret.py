@@ -11,7 +11,7 @@ from kubernetes import client, config
 
 from conftest import require
 from lab_kube import create_namespace, delete_namespace
-from test_lab_tools import write_oci_layout
+from oci_layout import write_oci_layout
 
 
 def test_lifecycle_and_no_secret_in_verbose_output(lab, run_playbook):

@@ -51,6 +51,17 @@ def recap(proc):
     return stats
 
 
+def changed_inventory(tmp_path, cluster, edit):
+    """A copy of the lab inventory whose ``cluster`` has ``edit(berth_teams)`` applied."""
+    inventory = tmp_path / "lab"
+    shutil.copytree(INVENTORY, inventory)
+    cluster_vars = inventory / "group_vars" / ("cluster_%s.yml" % cluster)
+    data = yaml.safe_load(cluster_vars.read_text())
+    edit(data["berth_teams"])
+    cluster_vars.write_text(yaml.safe_dump(data))
+    return inventory
+
+
 def changed_tasks(proc):
     """[(host, task name)] of every task that reported a change."""
     found = []
@@ -193,13 +204,12 @@ def test_rerun_changes_nothing_and_shows_no_secret(tenants):
 
 def test_check_diff_with_a_changed_inventory_shows_the_changes_and_writes_nothing(tenants, tmp_path):
     t, n = tenants, tenants.names
-    inventory = tmp_path / "lab"
-    shutil.copytree(INVENTORY, inventory)
-    east_vars = inventory / "group_vars" / "cluster_east.yml"
-    data = yaml.safe_load(east_vars.read_text())
-    data["berth_teams"][0]["quota"] = "3GiB"
-    data["berth_teams"].append({"name": "Team D{{ berth_lab_suffix }}", "quota": "1GiB"})
-    east_vars.write_text(yaml.safe_dump(data))
+
+    def edit(teams):
+        teams[0]["quota"] = "3GiB"
+        teams.append({"name": "Team D{{ berth_lab_suffix }}", "quota": "1GiB"})
+
+    inventory = changed_inventory(tmp_path, "east", edit)
     before = t.all_credentials()
 
     proc = t.run("tenants", inventory=str(inventory), args=["--check", "--diff"])
