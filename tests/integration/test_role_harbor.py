@@ -115,6 +115,32 @@ def test_bad_variables_fail_before_anything_is_written(lab, run_playbook, releas
         core(lab).read_namespace(ns)
 
 
+def test_policy_violation_in_the_chart_stops_before_helm(lab, run_playbook, release, tmp_path):
+    """Values that make the chart run an untagged image from elsewhere and a privileged container
+    are refused by the policy check (real opa) with every violation named; Helm never runs."""
+    ns = "it-harbor-pol-" + uuid.uuid4().hex[:6]
+    bad = {"core": {"image": {"repository": "quay.io/someone/harbor-core", "tag": "latest"}},
+           "containerSecurityContext": {"privileged": True}}
+    proc = run_playbook("role_harbor", check=False, extra_vars=dict(
+        ns=ns, render_dest=str(tmp_path / "x.yaml"), admin_password=release["password"]),
+        extra_args=["-e", json.dumps({"extra_values": bad})])
+    try:
+        assert proc.returncode != 0
+        for line in ("Deployment/%s/harbor-core: container core: image quay.io/someone/harbor-core:latest is "
+                     "not from an allowed repository" % ns,
+                     "Deployment/%s/harbor-core: container core: image quay.io/someone/harbor-core:latest uses "
+                     "the disallowed tag latest" % ns,
+                     "Deployment/%s/harbor-portal: container portal: privileged containers are not allowed" % ns,
+                     "StatefulSet/%s/harbor-database: container database: privileged containers are not allowed" % ns):
+            assert line in proc.stdout, proc.stdout[-3000:]
+        assert "TASK [berth.platform.harbor : Install or upgrade Harbor]" not in proc.stdout
+        listed = subprocess.run([lab["HELM"], "list", "-n", ns, "-q", "--kubeconfig", lab["K8S_EAST_KUBECONFIG"]],
+                                capture_output=True, text=True, check=True)
+        assert listed.stdout.strip() == ""
+    finally:
+        kubectl_delete_namespace(lab, ns)
+
+
 def test_istio_harbor_role_routes_to_the_release(lab, run_playbook, release):
     dest = release["out"] / "istio.yaml"
     first = run_playbook("role_istio_harbor", extra_vars={"ns": release["ns"], "dest": str(dest)})

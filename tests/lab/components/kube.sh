@@ -31,6 +31,10 @@ kube_up() {
   for cluster in $kube_clusters; do kubeconfigs+=("$state/kube/$cluster.kubeconfig"); done
   log "applying Istio CRDs from $(basename "$reference/istio-1.30.3-crd-all.gen.yaml")"
   "$python" "$lab_dir/apply_crds.py" "$reference/istio-1.30.3-crd-all.gen.yaml" "${kubeconfigs[@]}" >&2
+  # Gatekeeper's ConstraintTemplate CRD: templates are validated by a real API server (its
+  # controller, which would turn them into Constraint kinds, does not run in the lab).
+  log "applying Gatekeeper's ConstraintTemplate CRD"
+  "$python" "$lab_dir/apply_crds.py" "$reference/gatekeeper-v3.23.0-constrainttemplate-crd.yaml" "${kubeconfigs[@]}" >&2
   "$lab_dir/build/build" kube-controller-manager
   default=16457
   for cluster in $kube_clusters; do
