@@ -175,6 +175,13 @@ def test_first_run_builds_the_platform_on_every_cluster(site):
     assert sorted(s.robot_credentials("west", "b")) == ["harbor-pull"]  # west pushes nothing for B
     assert sorted(s.robot_credentials("east", "b")) == ["harbor-pull", "harbor-push", "harbor-push-dockerconfig"]
 
+    # tenants.yml's policy role: the Gatekeeper templates on every cluster (Constraints are not
+    # applied in the lab, which runs no Gatekeeper controller).
+    for cluster in ("east", "west"):
+        templates = client.CustomObjectsApi(core(lab, cluster).api_client).list_cluster_custom_object(
+            "templates.gatekeeper.sh", "v1", "constrainttemplates")["items"]
+        assert {"k8sallowedrepos", "k8sdisallowedtags", "k8scontainerlimits"} <= {t["metadata"]["name"] for t in templates}
+
     # The teams' robots were made by the system robot site.yml bootstrapped, not by the admin.
     automation = [r for r in s.api.robots("name=" + s.robot) if r["name"].endswith("$" + s.robot)]
     assert len(automation) == 1

@@ -1,0 +1,40 @@
+"""The collection as ansible-builder sees it (no container engine needed): the built tarball,
+installed like Galaxy would, declares its Python and system needs (`ansible-builder introspect`),
+and the platform's execution-environment.yml gives a build context (`ansible-builder create`) that
+installs the collection, kubernetes.core, helm and opa."""
+
+import os
+import shutil
+
+import yaml
+
+from built_collection import BIN, ROOT, build_and_install, run
+
+
+def test_built_collection_declares_its_needs_and_the_ee_context_installs_it(tmp_path):
+    tarball, collections_path = build_and_install(tmp_path)
+    needs = yaml.safe_load(run(os.path.join(BIN, "ansible-builder"), "introspect", str(collections_path)))
+    python = [line.split("#")[0].strip() for line in needs["python"] if "berth.platform" in line]
+    assert [p.split(">=")[0] for p in python] == ["requests", "kubernetes", "python-keycloak"]
+    system = [line.split("#")[0].strip() for line in needs["system"] if "berth.platform" in line]
+    assert "skopeo [test]" in system
+
+    # The EE definition expects the tarball under build/ beside it, as `make build` leaves it.
+    ee_dir = tmp_path / "ee"
+    (ee_dir / "build").mkdir(parents=True)
+    shutil.copy(os.path.join(ROOT, "execution-environment.yml"), str(ee_dir))
+    shutil.copy(str(tarball), str(ee_dir / "build"))
+    with open(ee_dir / "execution-environment.yml") as handle:
+        assert yaml.safe_load(handle)["additional_build_files"][0]["src"] == "build/" + tarball.name, \
+            "execution-environment.yml names another version than galaxy.yml"
+    run(os.path.join(BIN, "ansible-builder"), "create", "-f", "execution-environment.yml", "-c", "context",
+        cwd=str(ee_dir))
+    context = ee_dir / "context"
+    with open(context / "_build" / "requirements.yml") as handle:
+        collections = yaml.safe_load(handle)["collections"]
+    assert {"name": "/build/collection/" + tarball.name, "type": "file"} in collections
+    assert "kubernetes.core" in [c["name"] for c in collections]
+    assert (context / "_build" / "collection" / tarball.name).read_bytes() == tarball.read_bytes()
+    containerfile = (context / "Dockerfile").read_text()
+    assert "ansible-galaxy collection install" in containerfile
+    assert "helm version --short" in containerfile and "opa version" in containerfile
