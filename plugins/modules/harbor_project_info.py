@@ -22,13 +22,7 @@ author:
   - berth.platform maintainers (@berth)
 extends_documentation_fragment:
   - berth.platform.harbor
-attributes:
-  check_mode:
-    support: full
-    description: Runs the same in check mode (it only reads).
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
+  - berth.platform.attributes.read_only
 options:
   name:
     description:

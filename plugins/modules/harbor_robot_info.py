@@ -20,13 +20,7 @@ author:
   - berth.platform maintainers (@berth)
 extends_documentation_fragment:
   - berth.platform.harbor
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is no diff.
+  - berth.platform.attributes.read_only
 options:
   level:
     description: C(project) lists one project's robots; C(system) lists system robots.

@@ -19,13 +19,7 @@ author:
   - berth.platform maintainers (@berth)
 extends_documentation_fragment:
   - berth.platform.keycloak
-attributes:
-  check_mode:
-    support: full
-    description: Runs the same in check mode (it only reads).
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
+  - berth.platform.attributes.read_only
 options:
   realm:
     description: Realm to report on.

@@ -28,13 +28,8 @@ author:
 requirements:
   - opa v1.x on the controller's PATH (or O(opa_binary)); the lab builds it from the Go module
     C(github.com/open-policy-agent/opa).
-attributes:
-  check_mode:
-    support: full
-    description: Runs the same in check mode (it only reads).
-  diff_mode:
-    support: none
-    description: Nothing is written, so there is nothing to show a diff of.
+extends_documentation_fragment:
+  - berth.platform.attributes.read_only
 options:
   manifests:
     description: Manifests as data (dicts). C(List) objects are expanded.
