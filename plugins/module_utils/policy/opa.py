@@ -72,14 +72,14 @@ class Opa(object):
         with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="berth-policy-") as handle:
             json.dump({"objects": objects, "constraints": constraints}, handle)
             handle.flush()
-            # Only the policies, never the tests beside them (their packages would load too).
-            cmd = [self.binary, "eval", "--format", "json", "--input", handle.name, QUERY]
-            for name in sorted(os.listdir(self.policy_dir)):
-                if name.endswith(".rego"):
-                    cmd[2:2] = ["--data", os.path.join(self.policy_dir, name)]
+            # Only the policies and their lib, never the tests beside them (their packages would load too).
+            sources = [os.path.join(self.policy_dir, name) for name in sorted(os.listdir(self.policy_dir))
+                       if name.endswith(".rego")]
             lib = os.path.join(self.policy_dir, "lib")
             if os.path.isdir(lib):
-                cmd[2:2] = ["--data", lib]
+                sources.append(lib)
+            cmd = [self.binary, "eval", "--format", "json", "--input", handle.name]
+            cmd += [arg for source in sources for arg in ("--data", source)] + [QUERY]
             try:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout, check=False)
             except subprocess.TimeoutExpired:
