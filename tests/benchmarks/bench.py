@@ -32,8 +32,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from collection_path import collections_root  # noqa: E402
+from endpoints import LAB_ENV, read_lab_env as read_env_file  # noqa: E402
 
-LAB_ENV = os.path.join(ROOT, "tests", "lab", ".state", "lab.env")
 # Where ansible_collections/berth/platform is found: this checkout, or --collections
 # (e.g. a copy of another revision, to compare before and after a change).
 COLLECTIONS_ROOT = [None]
@@ -62,16 +62,9 @@ COLLECTIONS = (("berth", "berth.platform", BERTH_ARGS), ("community", "community
 
 
 def read_lab_env(path=LAB_ENV):
-    import shlex
     if not os.path.exists(path):
         sys.exit("lab is not up (no %s): run `make lab-up` first" % path)
-    values = {}
-    with open(path) as f:
-        for line in f:
-            parts = shlex.split(line)
-            if len(parts) == 2 and parts[0] == "export" and "=" in parts[1]:
-                key, value = parts[1].split("=", 1)
-                values[key] = value
+    values = read_env_file(path)
     missing = [k for k in ("KEYCLOAK_URL", "KEYCLOAK_USERNAME", "KEYCLOAK_PASSWORD", "KEYCLOAK_CA_PATH")
                if not values.get(k)]
     if missing:

@@ -6,23 +6,10 @@ is a broken build, never a pass.
 """
 
 import os
-import shlex
 
 import pytest
 
-LAB_ENV = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                       "lab", ".state", "lab.env")
-
-
-def read_lab_env(path=LAB_ENV):
-    values = {}
-    with open(path) as f:
-        for line in f:
-            parts = shlex.split(line)
-            if len(parts) == 2 and parts[0] == "export" and "=" in parts[1]:
-                key, value = parts[1].split("=", 1)
-                values[key] = value
-    return values
+from endpoints import LAB_ENV, read_lab_env
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +20,12 @@ def lab():
             pytest.fail(message)
         pytest.skip(message)
     return read_lab_env()
+
+
+def without_env(lab, *prefixes):
+    """``run_playbook`` env_overrides that remove every variable starting with one of ``prefixes``,
+    from the lab and from this process's environment, so a play gets its connection elsewhere."""
+    return dict((key, None) for key in list(lab) + list(os.environ) if key.startswith(prefixes))
 
 
 def require(lab, *keys):

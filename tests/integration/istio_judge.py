@@ -44,7 +44,7 @@ from contextlib import contextmanager
 import pytest
 import yaml
 
-from conftest import LAB_ENV, read_lab_env
+from endpoints import LAB_ENV, read_lab_env
 
 TIMEOUT = 180
 # Kinds istioctl analyze ignores in files (pkg/config/analysis/legacy/util/kuberesource).

@@ -29,20 +29,8 @@ MANAGED = "app.kubernetes.io/managed-by=berth.platform"
 REALM = "platform"
 sys.path[:0] = [os.path.join(ROOT, "tests", "integration"), os.path.join(ROOT, "tests")]
 from collection_path import collections_root  # noqa: E402  pylint: disable=wrong-import-position
+from endpoints import read_lab_env  # noqa: E402  pylint: disable=wrong-import-position
 from oci_layout import write_oci_layout  # noqa: E402  pylint: disable=wrong-import-position
-
-
-def lab_env():
-    env = {}
-    with open(os.path.join(STATE, "lab.env")) as handle:
-        for line in handle:
-            line = line.strip()
-            if line.startswith("export "):
-                line = line[len("export "):]
-            if "=" in line and not line.startswith("#"):
-                key, value = line.split("=", 1)
-                env[key] = shlex.split(value)[0] if value else ""
-    return env
 
 
 def private_file(path, content):
@@ -172,7 +160,7 @@ def try_it(lab):
 
 def main():
     os.makedirs(DEMO, mode=0o700, exist_ok=True)
-    lab = lab_env()
+    lab = read_lab_env()
     kc = people(lab)
     run_site(lab)
     show(lab, kc)
