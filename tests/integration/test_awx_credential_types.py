@@ -6,12 +6,11 @@ A wrong variable name, a wrong CA file or a bad boolean makes the play fail."""
 
 import os
 
-import pytest
 import yaml
 from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from conftest import require
+from conftest import require, without_env
 from harbor_api import HarborApi
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -33,18 +32,12 @@ def inject(service, inputs, tmp_path):
                 for name, template in injectors["env"].items())
 
 
-@pytest.fixture
-def clean_env(lab):
-    """The lab's HARBOR_*/KEYCLOAK_* variables removed from the play's environment."""
-    return dict((key, None) for key in list(lab) + list(os.environ) if key.startswith(("HARBOR_", "KEYCLOAK_")))
-
-
-def test_injected_environment_alone_drives_the_modules(lab, run_playbook, tmp_path, clean_env):
+def test_injected_environment_alone_drives_the_modules(lab, run_playbook, tmp_path):
     require(lab, "HARBOR_URL", "HARBOR_USERNAME", "HARBOR_PASSWORD", "KEYCLOAK_URL", "KEYCLOAK_USERNAME",
             "KEYCLOAK_PASSWORD", "LAB_CA")
     with open(lab["LAB_CA"]) as handle:
         ca = handle.read()
-    env = dict(clean_env)
+    env = without_env(lab, "HARBOR_", "KEYCLOAK_")
     env.update(inject("harbor", dict(url=lab["HARBOR_URL"], username=lab["HARBOR_USERNAME"],
                                      password=lab["HARBOR_PASSWORD"], validate_certs=True, ca_data=ca,
                                      timeout="30"), tmp_path))

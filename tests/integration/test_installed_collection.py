@@ -7,7 +7,7 @@ import json
 import uuid
 
 from built_collection import build_and_install
-from conftest import require
+from conftest import require, without_env
 from harbor_api import HarborApi
 
 
@@ -20,7 +20,7 @@ def test_installed_tarball_runs_with_module_defaults_groups(lab, run_playbook, t
                              password=lab["HARBOR_PASSWORD"], ca=lab["LAB_CA"]),
                  keycloak=dict(url=lab["KEYCLOAK_URL"], username=lab["KEYCLOAK_USERNAME"],
                                password=lab["KEYCLOAK_PASSWORD"], ca=lab["LAB_CA"]))
-    env = dict((key, None) for key in lab if key.startswith(("HARBOR_", "KEYCLOAK_", "K8S_AUTH_")))
+    env = without_env(lab, "HARBOR_", "KEYCLOAK_", "K8S_AUTH_")
     env["ANSIBLE_COLLECTIONS_PATH"] = str(collections_path)
     try:
         proc = run_playbook("installed_collection", verbosity=3, env_overrides=env,

@@ -28,7 +28,8 @@ from conftest import require
 from harbor_api import HarborApi, pull, push
 from lab_kube import delete_namespace
 from oidc_login import create_kc_user, guarding_harbor, harbor_oidc_login, holding_authmode_lock, strong_password
-from test_tenants import GIB, INVENTORY, MANAGED, PLAYBOOKS, changed_inventory, changed_tasks, core, recap
+from test_tenants import (GIB, INVENTORY, MANAGED, PLAYBOOKS, changed_inventory, changed_tasks, core,
+                          docker_credentials, recap)
 
 DEVELOPER, PROJECT_ADMIN = 2, 1
 ISTIO_PROTOCOLS = ("http", "http2", "https", "grpc", "grpc-web", "tcp", "tls", "mongo", "mysql", "redis", "udp")
@@ -64,13 +65,7 @@ class Site:
                     for s in items)
 
     def robot_credentials(self, cluster, team):
-        """{secret name: (username, password)} of a team's docker config Secrets in a cluster."""
-        found = {}
-        for name, data in self.secret_values(cluster, self.teams[team]).items():
-            config = json.loads(data.get(".dockerconfigjson") or data["config.json"])
-            entry = config["auths"][self.lab["HARBOR_HOST"]]
-            found[name] = (entry["username"], entry["password"])
-        return found
+        return docker_credentials(self.lab, cluster, self.teams[team])
 
     def kc_groups(self):
         self.kc.change_current_realm(self.realm)

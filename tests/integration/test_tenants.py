@@ -51,6 +51,18 @@ def recap(proc):
     return stats
 
 
+def docker_credentials(lab, cluster, namespace):
+    """{secret name: (username, password)} of the managed docker config Secrets of a namespace."""
+    creds = {}
+    for secret in core(lab, cluster).list_namespaced_secret(namespace, label_selector=MANAGED).items:
+        key = "config.json" if secret.type == "Opaque" else ".dockerconfigjson"
+        auths = json.loads(base64.b64decode(secret.data[key]))["auths"]
+        assert list(auths) == [lab["HARBOR_HOST"]]
+        entry = auths[lab["HARBOR_HOST"]]
+        creds[secret.metadata.name] = (entry["username"], entry["password"])
+    return creds
+
+
 def changed_inventory(tmp_path, cluster, edit):
     """A copy of the lab inventory whose ``cluster`` has ``edit(berth_teams)`` applied."""
     inventory = tmp_path / "lab"
@@ -98,15 +110,7 @@ class Tenants:
         return dict((s.metadata.name, s) for s in items)
 
     def credentials(self, cluster, team):
-        """{secret name: (username, password)} of a team's Secrets in a cluster."""
-        creds = {}
-        for name, secret in self.secrets(cluster, team).items():
-            key = "config.json" if secret.type == "Opaque" else ".dockerconfigjson"
-            auths = json.loads(base64.b64decode(secret.data[key]))["auths"]
-            assert list(auths) == [self.lab["HARBOR_HOST"]]
-            entry = auths[self.lab["HARBOR_HOST"]]
-            creds[name] = (entry["username"], entry["password"])
-        return creds
+        return docker_credentials(self.lab, cluster, self.names[team])
 
     def all_credentials(self):
         return dict(((cluster, team, name), cred) for cluster, teams in (("east", "ab"), ("west", "bc"))
