@@ -15,7 +15,7 @@ def test_built_collection_declares_its_needs_and_the_ee_context_installs_it(tmp_
     tarball, collections_path = build_and_install(tmp_path)
     needs = yaml.safe_load(run(os.path.join(BIN, "ansible-builder"), "introspect", str(collections_path)))
     python = [line.split("#")[0].strip() for line in needs["python"] if "berth.platform" in line]
-    assert [p.split(">=")[0] for p in python] == ["requests", "kubernetes", "python-keycloak"]
+    assert [p.split(">=")[0] for p in python] == ["requests", "kubernetes", "python-keycloak", "bcrypt", "cryptography"]
     system = [line.split("#")[0].strip() for line in needs["system"] if "berth.platform" in line]
     assert "skopeo [test]" in system
 
