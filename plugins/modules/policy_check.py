@@ -13,7 +13,7 @@ short_description: Check Kubernetes manifests against the platform's policies wi
 version_added: 0.2.0
 description:
   - >-
-    Evaluates the Rego policies of the M(berth.platform.policy) role - the same files that role wraps as
+    Evaluates the Rego policies of the C(berth.platform.policy) role - the same files that role wraps as
     Gatekeeper ConstraintTemplates - over a list of manifests, with the real C(opa) binary, and fails listing
     every violation as C(Kind/namespace/name: container <c>: <message>).
   - Each of O(constraints) applies to the objects it matches (O(constraints[].match), as a Gatekeeper
@@ -48,7 +48,7 @@ options:
     description: The namespace of namespaced objects that name none (C(helm template) leaves some out).
     type: str
   constraints:
-    description: The constraints to apply, as the M(berth.platform.policy) role builds them from the inventory.
+    description: The constraints to apply, as the C(berth.platform.policy) role builds them from the inventory.
     type: list
     elements: dict
     required: true
@@ -73,7 +73,7 @@ options:
         type: dict
         default: {}
   policy_dir:
-    description: The directory with the Rego policies and C(check.rego) - the M(berth.platform.policy) role's C(files).
+    description: The directory with the Rego policies and C(check.rego) - the C(berth.platform.policy) role's C(files).
     type: path
     required: true
   opa_binary:
