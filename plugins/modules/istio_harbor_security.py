@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: istio_harbor_security
 short_description: Harbor behind Istio that keeps working - Gateway, routes, mTLS that does not break pushes, narrow JWT checks
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Ensures the Istio objects that expose Harbor through the mesh, each with server-side apply
     (field manager C(berth.platform)); objects this module manages but the options no longer ask for

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: istio_port_names
 short_description: Find (and fix) Service ports whose protocol Istio cannot tell
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Inspects the Services of a namespace and reports every port whose name does not follow
     Istio's convention (C(http), C(http-*), C(https-*), C(grpc-*), C(tcp-*), C(tls-*), ...)

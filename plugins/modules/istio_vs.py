@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: istio_vs
 short_description: Manage an Istio VirtualService from a typed, validated spec (the whole VirtualService API)
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, updates or deletes an Istio C(VirtualService) with server-side apply
     (field manager C(berth.platform)).

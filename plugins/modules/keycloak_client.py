@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: keycloak_client
 short_description: Manage an OpenID Connect client in a Keycloak realm
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, updates or removes an OIDC client, its client scopes and its protocol mappers.
   - Only the options you set are managed; an option left out is neither compared nor changed.

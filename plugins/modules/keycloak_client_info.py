@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: keycloak_client_info
 short_description: Report the OpenID Connect clients of a Keycloak realm
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Lists the clients of a realm, or one client by its C(clientId), in the shape of
     M(berth.platform.keycloak_client)'s RV(berth.platform.keycloak_client#module:client) result.

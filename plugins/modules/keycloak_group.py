@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: keycloak_group
 short_description: Manage a Keycloak group or subgroup, its attributes, members and realm roles
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, updates or removes a group, found by its full path, so subgroups are idempotent too.
   - Optional name normalization makes one team name usable as a Keycloak group, a Harbor project

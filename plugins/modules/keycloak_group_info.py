@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: keycloak_group_info
 short_description: Report the groups of a Keycloak realm, with subgroups, members and realm roles
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Lists the groups of a realm (subgroups included), or one group by path with its subgroups, as a
     flat list in the shape of M(berth.platform.keycloak_group)'s RV(berth.platform.keycloak_group#module:group) result.

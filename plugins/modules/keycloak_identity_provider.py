@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: keycloak_identity_provider
 short_description: Manage an external OpenID Connect identity provider of a Keycloak realm, with its mappers
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, updates or removes an OIDC identity provider (a corporate IdP users sign in with),
     found by its O(alias), and its mappers (for example a claim that puts users in a group).

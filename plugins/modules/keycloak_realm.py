@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: keycloak_realm
 short_description: Bootstrap a Keycloak realm - enabled, display name, lifetimes, brute-force protection
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, updates or removes a realm with the few settings a platform needs - enabled, display
     name, login settings (self-registration off), token and session lifetimes and brute-force

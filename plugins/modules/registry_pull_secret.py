@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: registry_pull_secret
 short_description: Registry credentials as a Kubernetes Secret, linked to ServiceAccounts
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Ensures a C(kubernetes.io/dockerconfigjson) Secret holding one registry's credentials
     (for example a Harbor pull robot) and adds it to the C(imagePullSecrets) of the listed
