@@ -3,13 +3,17 @@
 Used by reliability tests: it forwards to the real upstream and, by rule, answers a
 status instead (503, 429 with Retry-After), or forwards the request and then drops
 the connection without an answer (the ambiguous failure: the server acted, the
-client cannot know). Counts what reached the upstream, by method and path.
+client cannot know). ``Chaos`` adds faults at a rate on every request. Counts what
+reached the upstream, by method and path, and what was injected, by kind.
 """
 
+import collections
+import random
 import re
 import socket
 import ssl
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
@@ -32,11 +36,34 @@ class Rule:
         return False
 
 
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class Chaos:
+    """Faults on a share (``rate``) of all requests, drawn from ``kinds`` with a fixed seed:
+    502/503/504; 429 with Retry-After; ``refuse`` (the connection closes before the server sees
+    the request); ``slow`` (``latency`` seconds, then the real answer); ``lose`` (a write is
+    applied by the server, then the connection drops - the ambiguous case; reads get 503)."""
+
+    KINDS = (502, 503, 504, 429, "refuse", "slow", "lose")
+
+    def __init__(self, rate, seed=0, kinds=KINDS, latency=0.5, retry_after=1):
+        self.rate, self.kinds, self.latency, self.retry_after = rate, kinds, latency, retry_after
+        self.random = random.Random(seed)
+
+    def pick(self, method):
+        if self.random.random() >= self.rate:
+            return None
+        kind = self.random.choice(self.kinds)
+        return 503 if kind == "lose" and method not in WRITES else kind
+
+
 class FaultProxy:
     def __init__(self, upstream, cert, key, ca, client_cert=None):
         """``cert``/``key`` serve TLS to clients; ``client_cert`` (crt, key) authenticates upstream."""
         self.upstream, self.ca, self.client_cert = upstream.rstrip("/"), ca, client_cert
         self.rules, self.seen, self.lock = [], [], threading.Lock()
+        self.chaos, self.injected = None, collections.Counter()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -45,22 +72,35 @@ class FaultProxy:
             def log_message(self, *args):
                 pass
 
+            def hang_up(self):
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+            def answer_status(self, status, retry_after=None):
+                self.send_response(status)
+                if retry_after is not None:
+                    self.send_header("Retry-After", str(retry_after))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def handle_any(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with proxy.lock:
                     rule = next((r for r in proxy.rules if r.take(self.command, self.path.split("?")[0])), None)
+                    fault = proxy.chaos.pick(self.command) if rule is None and proxy.chaos else None
+                    if fault is not None:
+                        proxy.injected[fault] += 1
                 if rule is not None and rule.action != "reset":
-                    self.send_response(rule.action)
-                    if rule.retry_after is not None:
-                        self.send_header("Retry-After", str(rule.retry_after))
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
+                    return self.answer_status(rule.action, rule.retry_after)
+                if isinstance(fault, int):
+                    return self.answer_status(fault, proxy.chaos.retry_after if fault == 429 else None)
+                if fault == "refuse":
+                    return self.hang_up()
+                if fault == "slow":
+                    time.sleep(proxy.chaos.latency)
                 upstream = proxy.forward(self.command, self.path, self.headers, body)
-                if rule is not None:  # the server acted; the client gets no answer
-                    self.close_connection = True
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    return
+                if rule is not None or fault == "lose":  # the server acted; the client gets no answer
+                    return self.hang_up()
                 self.send_response(upstream.status_code)
                 for name, value in upstream.headers.items():
                     if name.lower() not in HOP_BY_HOP:

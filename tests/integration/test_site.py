@@ -49,10 +49,10 @@ class Site:
         self.api = HarborApi(lab)
         self.first = None
 
-    def run(self, inventory=INVENTORY, verbosity=0, args=()):
-        return self.run_playbook(os.path.join(PLAYBOOKS, "site"), verbosity=verbosity,
+    def run(self, inventory=INVENTORY, verbosity=0, args=(), env=None, check=True):
+        return self.run_playbook(os.path.join(PLAYBOOKS, "site"), verbosity=verbosity, check=check,
                                  extra_args=["-i", str(inventory)] + list(args),
-                                 env_overrides={"BERTH_LAB_SUFFIX": self.suffix})
+                                 env_overrides=dict(env or {}, BERTH_LAB_SUFFIX=self.suffix))
 
     def namespaces(self, cluster):
         items = core(self.lab, cluster).list_namespace(label_selector=MANAGED).items

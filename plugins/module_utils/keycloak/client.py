@@ -282,7 +282,8 @@ class KeycloakClient:
         self.logged_in = True
         path = "/realms/%s/protocol/openid-connect/token" % self.auth_realm
         try:
-            self.call("POST", path, self.connection.get_token)
+            # A token request changes nothing on the server: safe to repeat after a lost answer.
+            self.call("POST", path, self.connection.get_token, idempotent=True)
         except Exception:
             self.logged_in = False
             raise
@@ -291,10 +292,14 @@ class KeycloakClient:
         return "/admin/realms/%s%s" % (self.realm, suffix)
 
     # -- the one call ----------------------------------------------------------
-    def call(self, method, path, fn, *args, **kwargs):
-        """Run ``fn(*args, **kwargs)``; python-keycloak failures become typed errors."""
+    def call(self, method, path, fn, *args, idempotent=False, **kwargs):
+        """Run ``fn(*args, **kwargs)``; python-keycloak failures become typed errors.
+
+        ``idempotent=True`` marks a call that is safe to repeat although its method is not
+        (the token request), so the retry policy may repeat it."""
         if not self.logged_in:
             self.login()
+        retry_as = "PUT" if idempotent else method
         retry_index = 0
         while True:
             try:
@@ -303,19 +308,19 @@ class KeycloakClient:
                 if _is_tls_failure(exc):
                     raise TLSError("TLS verification failed (%s)" % _root_cause(exc),
                                    service=SERVICE, method=method, path=path, hint=TLS_HINT)
-                if self.retry.should_retry(method, retry_index, transport_error=True):
+                if self.retry.should_retry(retry_as, retry_index, transport_error=True):
                     self.retry.wait(retry_index)
                     retry_index += 1
                     continue
                 raise TransportError(
                     "cannot reach %s (%s)" % (self.url, _root_cause(exc)), service=SERVICE,
-                    method=method, path=path, ambiguous=method not in ("GET", "HEAD"),
+                    method=method, path=path, ambiguous=retry_as not in ("GET", "HEAD"),
                     hint="check auth_keycloak_url, the network and the server's state")
             except KeycloakError as exc:
                 status = exc.response_code
                 if status is None:
                     raise ApiError(server_message(exc), service=SERVICE, method=method, path=path)
-                if self.retry.should_retry(method, retry_index, status=status):
+                if self.retry.should_retry(retry_as, retry_index, status=status):
                     self.retry.wait(retry_index)
                     retry_index += 1
                     continue

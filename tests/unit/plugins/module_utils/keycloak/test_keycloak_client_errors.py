@@ -85,3 +85,15 @@ def test_server_message_shapes():
     assert server_message(KeycloakGetError(error_message=b'{"errorMessage":"x exists"}')) == "x exists"
     assert server_message(KeycloakGetError(error_message="plain text")) == "plain text"
     assert server_message(KeycloakGetError(error_message=b"")) == "error"
+
+
+def test_the_token_request_is_repeated_after_a_lost_connection_and_a_busy_answer():
+    lost = KeycloakConnectionError("Can't connect to server")
+    lost.__cause__ = requests.exceptions.ConnectionError("Remote end closed connection without response")
+    busy = KeycloakGetError(error_message=b"", response_code=503)
+    fn = raiser(lost, busy)
+    kc = client(token=None, auth_username="admin", auth_password="pw")
+    kc.connection.get_token = fn
+    kc.login()
+    assert len(fn.calls) == 3 and kc.logged_in
+
