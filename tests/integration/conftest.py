@@ -42,6 +42,32 @@ def require(lab, *keys):
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks")
 
 
+def playbook_invocation(lab, name, extra_vars=None, verbosity=0, extra_args=(), env_overrides=None):
+    """(command, environment) that run tests/integration/playbooks/NAME.yml against the lab: the
+    lab's variables (lab.env) in the environment, ``env_overrides`` applied (None removes one)."""
+    import sys
+
+    env = dict(os.environ)
+    env.update(lab)
+    for key, value in (env_overrides or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.environ.get("ANSIBLE_COLLECTIONS_PATH", ""))
+    env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0",
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0",
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    playbook_bin = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    cmd = [playbook_bin if os.path.exists(playbook_bin) else "ansible-playbook",
+           "-i", "localhost,", "-c", "local", os.path.join(PLAYBOOKS, name + ".yml")]
+    if verbosity:
+        cmd.append("-" + "v" * verbosity)
+    for key, value in (extra_vars or {}).items():
+        cmd += ["-e", "%s=%s" % (key, value)]
+    return cmd + list(extra_args), env
+
+
 @pytest.fixture(scope="session")
 def run_playbook(lab):
     """Run tests/integration/playbooks/NAME.yml against the lab; return the completed process.
@@ -53,30 +79,9 @@ def run_playbook(lab):
     secret-leak checks scan. A failed play fails the test with its output.
     """
     import subprocess
-    import sys
-
-    bindir = os.path.dirname(sys.executable)
-    playbook_bin = os.path.join(bindir, "ansible-playbook")
 
     def run(name, extra_vars=None, verbosity=0, check=True, extra_args=(), env_overrides=None):
-        env = dict(os.environ)
-        env.update(lab)
-        for key, value in (env_overrides or {}).items():  # None removes a variable
-            if value is None:
-                env.pop(key, None)
-            else:
-                env[key] = value
-        env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.environ.get("ANSIBLE_COLLECTIONS_PATH", ""))
-        env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0",
-                   ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0",
-                   ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-        cmd = [playbook_bin if os.path.exists(playbook_bin) else "ansible-playbook",
-               "-i", "localhost,", "-c", "local", os.path.join(PLAYBOOKS, name + ".yml")]
-        if verbosity:
-            cmd.append("-" + "v" * verbosity)
-        for key, value in (extra_vars or {}).items():
-            cmd += ["-e", "%s=%s" % (key, value)]
-        cmd += list(extra_args)
+        cmd, env = playbook_invocation(lab, name, extra_vars, verbosity, extra_args, env_overrides)
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         if check and proc.returncode != 0:
             # The failing task first: -vvv output is long and the tail may not reach it.
