@@ -73,7 +73,7 @@ def test_harbor_core_killed_mid_run_then_a_rerun_converges(lab, doomed, run_play
         assert play.poll() is None, "tenants.yml ended before the kill"
         kill_harbor_core(lab)
         killed_at = len(made)
-        output, _ = play.communicate(timeout=600)
+        output = play.communicate(timeout=600)[0]
     finally:
         if play.poll() is None:
             play.kill()

@@ -96,4 +96,3 @@ def test_the_token_request_is_repeated_after_a_lost_connection_and_a_busy_answer
     kc.connection.get_token = fn
     kc.login()
     assert len(fn.calls) == 3 and kc.logged_in
-
