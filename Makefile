@@ -19,7 +19,7 @@ OLDEST_VENV := $(CACHE)/venv-oldest-$(shell sha256sum requirements-oldest.txt | 
 OLDEST_SANITY_ROOT := $(CACHE)/sanity-oldest-$(notdir $(COLLECTIONS))/ansible_collections/berth/platform
 DOCS_VENV := $(CACHE)/venv-docs-$(shell sha256sum requirements-docs.txt | cut -c1-12)
 
-.PHONY: help venv lab-deps lab-up lab-fresh lab-down demo molecule sanity sanity-oldest unit-oldest matrix docs lint unit integration pytest build test bench lock clean
+.PHONY: help venv lab-deps lab-up lab-fresh lab-down demo molecule bench-tenants sanity sanity-oldest unit-oldest matrix docs lint unit integration pytest build test bench lock clean
 
 help:
 	@echo "make demo   - start the lab, run playbooks/site.yml on it, show what was made and a skopeo push/pull as team A"
@@ -27,7 +27,7 @@ help:
 	@echo "make docs   - the HTML docs site (antsibull-docs + Sphinx) in build/docs/html"
 	@echo "make molecule - molecule/default: site.yml on the lab, idempotence, verify, cleanup"
 	@echo "make matrix - sanity and unit tests on the oldest ansible-core meta/runtime.yml claims"
-	@echo "other: venv lab-up lab-down sanity lint unit integration build bench lock clean"
+	@echo "other: venv lab-up lab-down sanity lint unit integration build bench bench-tenants lock clean"
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -129,6 +129,12 @@ BENCH_TASKS ?= 25
 BENCH_ROUNDS ?= 3
 bench: venv
 	$(BIN)/python tests/benchmarks/bench.py --tasks $(BENCH_TASKS) --rounds $(BENCH_ROUNDS)
+
+# tenants.yml (the tenant role, per item) for BENCH_TEAMS teams on the lab's east: cold create,
+# no-op rerun, 1 % changed - wall time, requests per server, peak RSS. Prints numbers only.
+BENCH_TEAMS ?= 50
+bench-tenants: venv
+	$(BIN)/python tests/benchmarks/tenants_bench.py --teams $(BENCH_TEAMS)
 
 # The one pytest run (unit + integration) comes last so its summary closes the log.
 test: sanity lint build docs matrix lab-fresh
