@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 import traceback
 
 try:
@@ -128,7 +129,7 @@ class HttpClient:
                     headers=headers, timeout=self.timeout, verify=self.verify,
                     allow_redirects=False, auth=auth)
             except requests.exceptions.SSLError as exc:
-                raise TLSError("TLS verification failed (%s)" % _short(exc), service=self.service,
+                raise TLSError("TLS verification failed (%s)" % tls_reason(exc), service=self.service,
                                method=method, path=path, hint=TLS_HINT)
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 if self.retry.should_retry(retry_as, retry_index, transport_error=True):
@@ -170,3 +171,22 @@ def _short(exc):
         if sep in text:
             text = text.split(sep, 1)[1]
     return text.strip(" ()'\"")[:240]
+
+
+# OpenSSL's own text inside the nested requests/urllib3 wrapping, e.g.
+# "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: <why> (_ssl.c:1006)".
+_SSL_LIBRARY_TEXT = re.compile(r"\[SSL(?:: [A-Z0-9_]+)?\] (.+?)\.?\s*\(_ssl\.c:\d+\)")
+_VERIFY_FAILED = re.compile(r"certificate verify failed[^(')\]]*")
+_HOSTNAME = re.compile(r"hostname '[^']*' doesn't match[^)\]\"]*|Hostname mismatch[^)\]\"]*")
+
+
+def tls_reason(exc):
+    """The root cause of a TLS failure ("certificate verify failed: ..."), not its wrapping."""
+    text = str(exc)
+    for pattern in (_SSL_LIBRARY_TEXT, _VERIFY_FAILED, _HOSTNAME):
+        found = pattern.search(text)
+        if found:
+            reason = found.group(found.lastindex or 0).strip().rstrip(". ")
+            if reason:
+                return reason[:240]
+    return _short(exc)

@@ -22,6 +22,11 @@ project. What Harbor v2.15.2 does, and what this adapter does about it:
 - ``/users/search`` and ``/usergroups/search`` match with SQL ``LIKE`` (``_`` and ``%``
   are wildcards), ignore ``page`` and return the shortest names first: one page of 100
   holds every exact match, and the results are filtered exactly.
+- ``/users/search`` leaves out Harbor's system admin (user id 1, ``admin``) unless some
+  other user also matches (its count excludes user id 1 and an empty count returns
+  nothing), yet ``POST /projects/{p}/members`` with ``member_user.username: admin``
+  resolves it (``userManager.GetByName`` reads the table without that filter) and the
+  member list shows it. So ``admin`` is added by name and found in the member list.
 - The member list's ``entityname`` filter is exact in v2.15.2 but fuzzy in older
   releases, and a user and a group may share a name: members are matched on
   ``entity_type`` (``u``/``g``), ``entity_name`` and ``entity_id``.
@@ -51,6 +56,8 @@ GROUP_TYPE_NAMES = dict((tid, name) for name, tid in GROUP_TYPES)
 # Harbor onboards an unknown group only through the auth mode of its own kind.
 ONBOARDING_AUTH_MODE = {"ldap": "ldap_auth", "http": "http_auth", "oidc": "oidc_auth"}
 SEARCH_LIMIT = 100
+# Harbor's built-in system admin (user id 1); user names are case-sensitive.
+ADMIN_USERNAME = "admin"
 
 
 def _role_key(value):
@@ -235,6 +242,11 @@ class MemberAdapter(Adapter):
     def _find_user_member(self, desired):
         username = desired["username"]
         user = self.find_user(username)
+        if user is None and username == ADMIN_USERNAME:
+            # Not searchable, but Harbor adds it by name; it may be a member already
+            # (Harbor makes a project's creator its project admin).
+            self.target = dict(member_user=dict(username=username))
+            return self._decorated(exact_members(self.members(username), "u", username))
         if user is None:
             if self.state == "present":
                 self._check_user_can_be_added(username)
@@ -274,6 +286,9 @@ class MemberAdapter(Adapter):
                     "instead (group, group_type: oidc)")
         else:
             hint = "create the user first (Administration > Users), or check the spelling"
+        if username.lower() == ADMIN_USERNAME:
+            hint = ("Harbor's system admin is named %s: user names are case-sensitive"
+                    % ADMIN_USERNAME)
         raise ValidationError("user %s not found in Harbor (auth_mode %s)" % (username, mode),
                               service=SERVICE, hint=hint)
 
