@@ -200,6 +200,13 @@ def main():
     if rename_from is not None and params["state"] != "present":
         module.fail_error(ValidationError("rename_from is only used with state: present (a removal "
                                           "goes by name)", service="keycloak"))
+    if "/" in name and not params["normalize_name"]:
+        # Keycloak would store it as one top-level group whose path looks like a subgroup's.
+        parent, own = name.rsplit("/", 1)
+        module.fail_error(ValidationError(
+            "name %r contains '/': name is one group's own name; for a subgroup set parent (for "
+            "example name: %s, parent: /%s), or normalize_name: true" % (name, own, parent.strip("/")),
+            service="keycloak"))
     if params["normalize_name"]:
         try:
             name = normalize_group_name(name)

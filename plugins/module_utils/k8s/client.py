@@ -38,6 +38,8 @@ from ansible_collections.berth.platform.plugins.module_utils.retry import RetryP
 FIELD_MANAGER = "berth.platform"
 K8S_TLS_HINT = ("set ca_cert to the CA that signed the API server's certificate (or fix the "
                 "kubeconfig's certificate-authority), or validate_certs: false for a throwaway lab")
+UNREACHABLE_HINT = ("check host, or the server address in the kubeconfig (kubeconfig, context), and that "
+                    "the API server runs and this machine reaches it")
 UNAUTHORIZED_HINT = ("the API server rejected the credentials: check api_key, or the kubeconfig's "
                      "user (token, client certificate) for the context in use")
 FORBIDDEN_HINT = "authenticated, but RBAC does not allow this: check the Roles bound to the user"
@@ -202,7 +204,8 @@ class K8sClient:
                 raise TLSError("TLS verification failed (%s)" % _tls_reason(tls),
                                service=self.service, method=method, path=path, hint=K8S_TLS_HINT)
             raise TransportError("cannot reach the API server (%s)" % exc, service=self.service,
-                                 method=method, path=path, ambiguous=method != "GET")
+                                 method=method, path=path, ambiguous=method != "GET",
+                                 hint=UNREACHABLE_HINT)
 
 
 def status_hint(status, message):

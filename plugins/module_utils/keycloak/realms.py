@@ -77,7 +77,12 @@ BRUTE_FORCE = (
 def validate_input(desired, state="present"):
     """Local checks, before anything is read or written."""
     problems = []
-    if state == "absent" and desired["realm"] == "master":
+    realm = desired["realm"]
+    if not realm.strip() or "/" in realm or realm != realm.strip():
+        # Keycloak answers only "Character '/' not allowed." and names neither option nor value.
+        problems.append("realm %r: a realm name is not empty, has no '/' and no surrounding spaces "
+                        "(it is part of every URL of the realm); for example platform" % realm)
+    if state == "absent" and realm == "master":
         problems.append("the master realm cannot be removed")
     for key in LIFETIMES:
         value = desired.get(key)
