@@ -123,18 +123,21 @@ integration: lab-up
 build: venv
 	mkdir -p build && ansible-galaxy collection build --force --output-path build .
 
-# Per-task cost of the Keycloak modules next to community.general's, against the lab's
-# Keycloak (make lab-up first). Prints numbers only; docs/performance.md keeps a run.
+# Benchmarks against the lab (make lab-up first); they print numbers only, docs/performance.md
+# keeps a run. 1) per-task cost of the Keycloak modules next to community.general's; 2) tenants.yml
+# for BENCH_TEAMS teams in bulk and per item (ratio), then BENCH_TEAMS_BULK teams in bulk only:
+# cold create, no-op rerun, 1 % changed - wall time, requests per server, peak RSS.
 BENCH_TASKS ?= 25
 BENCH_ROUNDS ?= 3
+BENCH_TEAMS ?= 50
+BENCH_TEAMS_BULK ?= 500
 bench: venv
 	$(BIN)/python tests/benchmarks/bench.py --tasks $(BENCH_TASKS) --rounds $(BENCH_ROUNDS)
+	$(MAKE) bench-tenants
 
-# tenants.yml (the tenant role, per item) for BENCH_TEAMS teams on the lab's east: cold create,
-# no-op rerun, 1 % changed - wall time, requests per server, peak RSS. Prints numbers only.
-BENCH_TEAMS ?= 50
 bench-tenants: venv
-	$(BIN)/python tests/benchmarks/tenants_bench.py --teams $(BENCH_TEAMS)
+	$(BIN)/python tests/benchmarks/tenants_bench.py --teams $(BENCH_TEAMS) --modes bulk,loop
+	$(BIN)/python tests/benchmarks/tenants_bench.py --teams $(BENCH_TEAMS_BULK) --modes bulk
 
 # The one pytest run (unit + integration) comes last so its summary closes the log.
 test: sanity lint build docs matrix lab-fresh

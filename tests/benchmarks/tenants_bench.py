@@ -1,11 +1,13 @@
 """What reconciling N teams costs with the tenant role (`make bench-tenants`): one cluster (the lab's
-east) and N teams through playbooks/tenants.yml, per-item - one task per object and team.
+east) and N teams through playbooks/tenants.yml - in bulk (tenant_bulk: one berth.platform.tenants
+task for all teams) and/or per item (one task per object and team), in the same run.
 
 Three runs, as issue 14 defines them: (a) cold create, (b) no-op rerun, (c) 1 % of the teams changed
 (their quota). For each: wall time, the HTTP requests each server received (counted by a loopback
 proxy in front of harbor-core and the API server, so kubernetes.core's requests count as well as
 the collection's), and the peak RSS of the ansible-playbook process tree (controller and modules).
-Prints numbers only; nothing here asserts a time. Needs the lab (tests/lab/up) and the development
+With both modes the table ends with the
+loop/bulk ratio of each run. Prints numbers only; nothing here asserts a time. Needs the lab (tests/lab/up) and the development
 venv; `--markdown` prints the table for docs/performance.md.
 """
 
@@ -50,7 +52,7 @@ def inventory_for(workdir, teams, quota_changed=()):
     return path
 
 
-def run_tenants(lab, env_overrides, inventory):
+def run_tenants(lab, env_overrides, inventory, bulk):
     """(wall s, changed tasks on east, peak RSS MiB of the process tree) of one tenants.yml run."""
     env = dict(os.environ)
     env.update(lab)
@@ -60,7 +62,7 @@ def run_tenants(lab, env_overrides, inventory):
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
            os.path.join(ROOT, "playbooks", "tenants.yml"), "-e", "berth_policy_enabled=false",
            # The Secrets name Harbor itself, not the counting proxy.
-           "-e", "tenant_registry_host=" + lab["HARBOR_HOST"]]
+           "-e", "tenant_registry_host=" + lab["HARBOR_HOST"], "-e", "tenant_bulk=%s" % bulk]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = proc.stdout.read()
@@ -76,22 +78,20 @@ def run_tenants(lab, env_overrides, inventory):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--teams", type=int, default=int(os.environ.get("BENCH_TEAMS", 50)))
+    parser.add_argument("--modes", default=os.environ.get("BENCH_MODES", "bulk,loop"),
+                        help="comma-separated: bulk, loop (default both)")
     parser.add_argument("--markdown", action="store_true")
     opts = parser.parse_args()
     if not os.path.exists(LAB_ENV):
         sys.exit("lab is not up (no %s): run `make lab-up` first" % LAB_ENV)
     lab = read_lab_env()
-    suffix = "-" + uuid.uuid4().hex[:6]
-    names = ["Bench %03d%s" % (i, suffix) for i in range(opts.teams)]
-    slugs = ["bench-%03d%s" % (i, suffix) for i in range(opts.teams)]
     api = HarborApi(lab)
     pki = os.path.join(lab["LAB_STATE"], "pki")
     tls = (os.path.join(pki, "server.crt"), os.path.join(pki, "server.key"), os.path.join(pki, "ca.crt"))
     admin_cert = (os.path.join(pki, "kube-admin.crt"), os.path.join(pki, "kube-admin.key"))
     proxies = dict(harbor=FaultProxy(lab["HARBOR_URL"], *tls),
                    kubernetes=FaultProxy(lab["K8S_EAST_URL"], *tls, client_cert=admin_cert))
-    groups = []
-    rows = []
+    rows, walls = [], {}
     before = machine()
     with tempfile.TemporaryDirectory(prefix="berth-bench-tenants-") as workdir:
         with open(lab["K8S_EAST_KUBECONFIG"]) as handle:
@@ -105,39 +105,59 @@ def main():
         for proxy in proxies.values():
             proxy.__enter__()
         try:
-            # Harbor (db_auth) refuses an unknown OIDC group as member: made beforehand, as in the tests.
-            for slug in slugs:
-                groups.append(api.call("POST", "/usergroups", json={"group_name": slug, "group_type": 3})
-                              .headers["Location"].rsplit("/", 1)[1])
-            changed_teams = names[:max(1, math.ceil(opts.teams / 100))]
-            for label, inventory in (("cold create", inventory_for(workdir, names)),
-                                     ("no-op rerun", inventory_for(workdir, names)),
-                                     ("%d changed (1 %%)" % len(changed_teams), inventory_for(workdir, names, changed_teams))):
-                counts = dict((name, len(p.seen)) for name, p in proxies.items())
-                wall, changed, rss = run_tenants(lab, env, inventory)
-                requests = dict((name, len(p.seen) - counts[name]) for name, p in proxies.items())
-                rows.append([label, "%.1f" % wall, "%.2f" % (wall / opts.teams), str(changed),
-                             str(requests["harbor"]), str(requests["kubernetes"]), "%.0f" % rss])
-                print("%s: %.1f s, changed=%d, requests %s, peak RSS %.0f MiB" % (label, wall, changed, requests, rss),
-                      file=sys.stderr)
+            for mode in opts.modes.split(","):
+                measure(lab, api, proxies, env, workdir, mode, opts.teams, rows, walls)
         finally:
             for proxy in proxies.values():
                 proxy.__exit__(None, None, None)
-            for slug in slugs:
-                api.delete_project(slug)
-            for group_id in groups:
-                api.call("DELETE", "/usergroups/%s" % group_id, expect=(200, 404))
-            subprocess.run([sys.executable, "-c", "import sys; from kubernetes import client, config; "
-                            "api = client.CoreV1Api(config.new_client_from_config(sys.argv[1])); "
-                            "[api.delete_namespace(n) for n in sys.argv[2:]]", lab["K8S_EAST_KUBECONFIG"]] + slugs,
-                           capture_output=True, check=False)
     after = machine()
-    print("tenants.yml (tenant role, one task per object and team), %d teams on one cluster; %s" %
-          (opts.teams, versions(sys.executable)))
+    print("tenants.yml, %d teams on one cluster (bulk: tenant_bulk=true, one task; loop: one task per object "
+          "and team); %s" % (opts.teams, versions(sys.executable)))
     print("machine: %d CPUs (%s), %.1f GiB, load %.1f before / %.1f after\n" %
           (before["nproc"], before["cpu"], before["memory_gib"], before["load"][0], after["load"][0]))
-    print(table(["run", "wall s", "s per team", "changed tasks", "Harbor requests", "Kubernetes requests",
+    print(table(["mode", "run", "wall s", "s per team", "changed tasks", "Harbor requests", "Kubernetes requests",
                  "peak RSS MiB"], rows, opts.markdown))
+    ratios = ["%s %.1fx" % (run, walls[("loop", run)] / walls[("bulk", run)])
+              for run in RUNS if ("loop", run) in walls and ("bulk", run) in walls]
+    if ratios:
+        print("\nloop/bulk wall-time ratio: " + ", ".join(ratios))
+
+
+RUNS = ("cold create", "no-op rerun", "1 % changed")
+
+
+def measure(lab, api, proxies, env, workdir, mode, count, rows, walls):
+    """Cold create, no-op rerun and 1 % changed for ``count`` fresh teams in ``mode`` (bulk|loop)."""
+    suffix = "-" + uuid.uuid4().hex[:6]
+    names = ["Bench %03d%s" % (i, suffix) for i in range(count)]
+    slugs = ["bench-%03d%s" % (i, suffix) for i in range(count)]
+    groups = []
+    try:
+        # Harbor (db_auth) refuses an unknown OIDC group as member: made beforehand, as in the tests.
+        for slug in slugs:
+            groups.append(api.call("POST", "/usergroups", json={"group_name": slug, "group_type": 3})
+                          .headers["Location"].rsplit("/", 1)[1])
+        changed_teams = names[:max(1, math.ceil(count / 100))]
+        for label, inventory in ((RUNS[0], inventory_for(workdir, names)), (RUNS[1], inventory_for(workdir, names)),
+                                 (RUNS[2], inventory_for(workdir, names, changed_teams))):
+            counts = dict((name, len(p.seen)) for name, p in proxies.items())
+            wall, changed, rss = run_tenants(lab, env, inventory, mode == "bulk")
+            requests = dict((name, len(p.seen) - counts[name]) for name, p in proxies.items())
+            walls[(mode, label)] = wall
+            shown = label if label != RUNS[2] else "%d changed (1 %%)" % len(changed_teams)
+            rows.append([mode, shown, "%.1f" % wall, "%.3f" % (wall / count), str(changed),
+                         str(requests["harbor"]), str(requests["kubernetes"]), "%.0f" % rss])
+            print("%s %s: %.1f s, changed=%d, requests %s, peak RSS %.0f MiB" % (mode, label, wall, changed,
+                                                                                 requests, rss), file=sys.stderr)
+    finally:
+        for slug in slugs:
+            api.delete_project(slug)
+        for group_id in groups:
+            api.call("DELETE", "/usergroups/%s" % group_id, expect=(200, 404))
+        subprocess.run([sys.executable, "-c", "import sys; from kubernetes import client, config; "
+                        "api = client.CoreV1Api(config.new_client_from_config(sys.argv[1])); "
+                        "[api.delete_namespace(n) for n in sys.argv[2:]]", lab["K8S_EAST_KUBECONFIG"]] + slugs,
+                       capture_output=True, check=False)
 
 
 if __name__ == "__main__":

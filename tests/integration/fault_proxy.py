@@ -115,21 +115,26 @@ class FaultProxy:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.session = requests.Session()
-        self.session.trust_env = False
-        # A proxy passes cookies through, never adds its own (Harbor turns on CSRF checks
-        # for requests that carry its session cookie).
-        from http.cookiejar import DefaultCookiePolicy
-        self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        # One upstream session per handler thread: a requests.Session shared by the threads of
+        # concurrent clients mixed up their requests (Harbor answered 401 to valid credentials).
+        self.sessions = threading.local()
         self.url = "https://127.0.0.1:%d" % self.server.server_port
 
     def forward(self, method, path, headers, body):
         with self.lock:
             self.seen.append((method, path.split("?")[0]))
         sent = dict((k, v) for k, v in headers.items() if k.lower() not in HOP_BY_HOP | {"host"})
-        return self.session.request(method, self.upstream + path, headers=sent, data=body,
-                                    verify=self.ca, cert=self.client_cert, allow_redirects=False,
-                                    timeout=60)
+        session = getattr(self.sessions, "session", None)
+        if session is None:
+            session = self.sessions.session = requests.Session()
+            session.trust_env = False
+            # A proxy passes cookies through, never adds its own (Harbor turns on CSRF checks
+            # for requests that carry its session cookie).
+            from http.cookiejar import DefaultCookiePolicy
+            session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        return session.request(method, self.upstream + path, headers=sent, data=body,
+                               verify=self.ca, cert=self.client_cert, allow_redirects=False,
+                               timeout=60)
 
     def count(self, method, path_regex):
         pattern = re.compile(path_regex)

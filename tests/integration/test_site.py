@@ -233,13 +233,12 @@ def test_check_diff_on_a_changed_inventory_writes_nothing(site, tmp_path):
         assert secret not in output
     assert sorted(changed_tasks(proc)) == sorted([
         ("east", "One group per team (Team A becomes team-a)"),
-        ("west", "Harbor project %s" % t["c"]),
-        ("west", "Namespace %s" % t["d"]),
-        ("west", "Harbor project %s" % t["d"]),
+        ("west", "All teams of this cluster"),
     ])
     assert "Team D%s" % s.suffix in proc.stdout.split("One group per team")[1].split("TASK [")[0]
-    diff = proc.stdout.split("TASK [berth.platform.tenant : Harbor project %s]" % t["c"])[1].split("TASK [")[0]
-    assert str(GIB * 3) in diff
+    diff = proc.stdout.split("TASK [berth.platform.tenant : All teams of this cluster]")[-1].split("TASK [")[0]
+    assert str(GIB * 3) in diff and t["d"] in diff
+    assert "3 teams: 1 created, 1 updated, 0 removed, 1 unchanged, 0 failed (check mode: nothing written)" in output
 
     # Nothing written anywhere.
     assert t["d"] not in s.kc_groups()

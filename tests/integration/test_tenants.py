@@ -95,7 +95,9 @@ class Tenants:
         self.groups = []
 
     def run(self, playbook, inventory=INVENTORY, extra=None, verbosity=0, args=()):
-        extra_args = ["-i", inventory] + list(args)
+        # The per-object form of the role (tenant_bulk: false); the bulk form is tested by test_site,
+        # test_drift_report and test_tenants_bulk.
+        extra_args = ["-i", inventory, "-e", "tenant_bulk=false"] + list(args)
         if extra:
             extra_args += ["-e", json.dumps(extra)]
         return self.run_playbook(os.path.join(PLAYBOOKS, playbook), verbosity=verbosity,

@@ -159,8 +159,13 @@ class RobotAdapter(Adapter):
     unordered = ()
 
     def __init__(self, harbor, level, project=None, rotate="never", rotate_before_days=7,
-                 prefix=None, now=time.time):
+                 prefix=None, now=time.time, listed=None, trust_secret=False):
         self.harbor = harbor
+        # listed: the project's robots as a caller already read them (the bulk reconcile's list
+        # call), used for the first find only. trust_secret: take a given secret as current
+        # without logging in (the caller holds it from the Secret that Harbor's answer filled).
+        self.listed = listed
+        self.trust_secret = trust_secret
         self.level = level
         self.project = project
         self.rotate = rotate
@@ -182,7 +187,11 @@ class RobotAdapter(Adapter):
                 raise ValidationError("project %s not found in Harbor (create it first, for example "
                                       "with berth.platform.harbor_project)" % self.project)
             self.project_id = project["project_id"]
-        matches = [r for r in list_robots(self.harbor, self.level, self.project_id, name)
+        robots = self.listed
+        if robots is None:
+            robots = list_robots(self.harbor, self.level, self.project_id, name)
+        self.listed = None
+        matches = [r for r in robots
                    if r["name"].endswith(name) and self._prefix_ok(r["name"][:-len(name)])]
         if len(matches) > 1:
             raise Conflict("Harbor holds %d robots named %s (%s); remove the extra ones"
@@ -210,6 +219,8 @@ class RobotAdapter(Adapter):
         expires = robot.get("expires_at")
         if robot.get("disable") or expires not in (None, -1) and expires <= self.now():
             # A disabled or expired robot cannot log in, so its secret cannot be checked.
+            return wanted
+        if self.trust_secret:
             return wanted
         # Harbor never returns a secret: log in with the wanted one to compare.
         return wanted if self.login_works(robot["name"], wanted) else SECRET_DIFFERS

@@ -1,0 +1,464 @@
+# -*- coding: utf-8 -*-
+# Copyright: berth.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The bulk tenant reconcile: every team of one cluster in one run.
+
+The same rules as the ``tenant`` role (namespace, Harbor project, OIDC group
+members, pull/push robots whose Secrets are the source of truth for their
+secrets, unused robots of this cluster revoked), on the same adapters and the
+same ensure engine as the single-object modules. What differs is reading:
+current state comes from list calls made once (projects, quotas, namespaces,
+this cluster's Secrets, ServiceAccounts) plus one member list and one robot
+list per project - Harbor lists project robots only per project (GET /robots
+without ProjectID means system robots). Teams are then planned and written in
+parallel; a team's failure is recorded and the others go on. No Ansible imports.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import json
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.berth.platform.plugins.module_utils.ensure import Adapter, ensure
+from ansible_collections.berth.platform.plugins.module_utils.errors import BerthError, ValidationError
+from ansible_collections.berth.platform.plugins.module_utils.harbor.members import (
+    ROLE_NAMES, MemberAdapter, desired_member, role_name,
+)
+from ansible_collections.berth.platform.plugins.module_utils.harbor.projects import ProjectAdapter, parse_size
+from ansible_collections.berth.platform.plugins.module_utils.harbor.robots import (
+    ROTATE, RobotAdapter, desired_permissions, list_robots,
+)
+from ansible_collections.berth.platform.plugins.module_utils.k8s import registry_secret as rs
+from ansible_collections.berth.platform.plugins.module_utils.k8s.adapters import ManifestAdapter
+from ansible_collections.berth.platform.plugins.module_utils.naming import normalize_name
+
+MANAGED_BY = ("app.kubernetes.io/managed-by", "berth.platform")
+TEAM_LABEL = "berth.platform/team"
+CLUSTER_LABEL = "berth.platform/cluster"
+ROBOT_LABEL = "berth.platform/robot"
+KINDS = ("pull", "push")
+
+
+class Prefetched(Adapter):
+    """An adapter whose first find is answered from a list call made earlier."""
+
+    def __init__(self, inner, current):
+        self.inner = inner
+        self.current = current
+        self.used = False
+        self.kind = inner.kind
+        self.secret_fields = inner.secret_fields
+        self.unordered = inner.unordered
+
+    def find(self, desired):
+        if self.used:
+            return self.inner.find(desired)
+        self.used = True
+        return self.current
+
+    def normalize(self, current):
+        return self.inner.normalize(current)
+
+    def create(self, desired):
+        return self.inner.create(desired)
+
+    def update(self, current, desired, changes):
+        return self.inner.update(current, desired, changes)
+
+    def delete(self, current):
+        return self.inner.delete(current)
+
+    def preview(self, desired):
+        return self.inner.preview(desired)
+
+    def adopt(self, found, desired):
+        return self.inner.adopt(found, desired)
+
+
+class Settings:
+    """What the tenant role's variables say, for every team of the run."""
+
+    def __init__(self, cluster, registry, member_role="developer", admin_role="project-admin",
+                 oidc_members=True, default_quota=None, default_robots=None, secret_names=None,
+                 default_service_accounts=("default",), labels=None, verify_secrets=False):
+        self.cluster = normalize_name(cluster, kind="cluster")
+        if not registry or "/" in registry.split("://", 1)[-1]:
+            raise ValidationError("registry must be a host[:port] such as harbor.example.com, got %r"
+                                  % registry, hint="set registry, or harbor_url to the registry's URL")
+        self.registry = registry.split("://", 1)[-1]
+        self.member_role = role_name(member_role)
+        self.admin_role = role_name(admin_role)
+        self.oidc_members = oidc_members
+        self.default_quota = default_quota
+        self.default_robots = default_robots or {"pull": {"enabled": True}, "push": {"enabled": True}}
+        self.secret_names = secret_names or {"pull": ["harbor-pull"],
+                                             "push": ["harbor-push", "harbor-push-dockerconfig"]}
+        self.default_service_accounts = list(default_service_accounts)
+        self.labels = dict(labels or {})
+        self.labels.setdefault(*MANAGED_BY)
+        self.verify_secrets = verify_secrets
+        self.robot_pattern = re.compile(r"^(pull|push)-%s(\.[ab])?$" % re.escape(self.cluster))
+
+
+def plan_teams(teams, settings):
+    """The teams as the reconcile takes them; every input error raised here, before any request."""
+    planned, problems, seen = [], [], {}
+    for index, team in enumerate(teams):
+        where = "teams[%d] (%s)" % (index, team.get("name"))
+        try:
+            planned.append(_plan_team(team, settings))
+        except ValidationError as exc:
+            problems.append("%s: %s" % (where, exc.message))
+            continue
+        name = planned[-1]["ns"]
+        if name in seen:
+            problems.append("%s: the name normalizes to %s like teams[%d]; give one of them another name"
+                            % (where, name, seen[name]))
+        seen[name] = index
+    if problems:
+        raise ValidationError("; ".join(problems), service="berth")
+    return planned
+
+
+def _plan_team(team, settings):
+    name = team.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError("name is required (a string)")
+    robots = {}
+    extra = set((team.get("robots") or {}).keys()) - set(KINDS)
+    if extra:
+        raise ValidationError("robots takes the keys pull and push only, not %s" % ", ".join(sorted(extra)))
+    for kind in KINDS:
+        opts = dict(settings.default_robots.get(kind) or {})
+        opts.update((team.get("robots") or {}).get(kind) or {})
+        unknown = set(opts) - {"enabled", "description", "duration"}
+        if unknown:
+            raise ValidationError("robots.%s takes enabled, description and duration, not %s"
+                                  % (kind, ", ".join(sorted(unknown))))
+        duration = opts.get("duration")
+        if duration is not None and (not isinstance(duration, int) or duration == 0 or duration < -1):
+            raise ValidationError("robots.%s.duration must be -1 (never expires) or days > 0, not %r"
+                                  % (kind, duration))
+        robots[kind] = opts
+    ns = normalize_name(name, kind="team name")
+    quota = team.get("quota")
+    if quota in (None, ""):
+        quota = settings.default_quota
+    accounts = team.get("service_accounts")
+    return dict(name=name, ns=ns, state=team.get("state") or "present", purge=bool(team.get("purge")),
+                display_name=team.get("display_name"), admins=bool(team.get("admins")),
+                quota=parse_size(quota) if quota not in (None, "") else None, robots=robots,
+                service_accounts=settings.default_service_accounts if accounts is None else list(accounts))
+
+
+class Snapshot:
+    """Current state from list calls, read once before any team is planned."""
+
+    def __init__(self, harbor, k8s, settings):
+        quotas = dict(((q.get("ref") or {}).get("id"), q) for q in harbor.quotas())
+        self.projects = {}
+        for project in harbor.projects():
+            project["_quota"] = quotas.get(project["project_id"])
+            self.projects[project["name"]] = project
+        self.namespaces = dict((n["metadata"]["name"], n) for n in k8s.list("v1", "Namespace"))
+        selector = "%s=%s" % (CLUSTER_LABEL, settings.cluster)
+        self.secrets = dict(((s["metadata"]["namespace"], s["metadata"]["name"]), s)
+                            for s in k8s.list("v1", "Secret", label_selector=selector))
+        self.accounts = dict(((a["metadata"]["namespace"], a["metadata"]["name"]), a)
+                             for a in k8s.list("v1", "ServiceAccount"))
+
+    def managed_teams(self):
+        """Namespaces that carry the collection's marker, by team name (for exclusive)."""
+        return sorted(n["metadata"]["name"] for n in self.namespaces.values()
+                      if (n["metadata"].get("labels") or {}).get(MANAGED_BY[0]) == MANAGED_BY[1]
+                      and (n["metadata"].get("labels") or {}).get(TEAM_LABEL) == n["metadata"]["name"])
+
+
+class TeamRun:
+    """One team's reconcile: records each object's outcome; writes unless check mode."""
+
+    def __init__(self, reconcile, team):
+        self.r = reconcile
+        self.s = reconcile.settings
+        self.team = team
+        self.ns = team["ns"]
+        self.changes = []
+        self.before = {}
+        self.after = {}
+        self.ns_new = False
+        self.project = None
+
+    # -- bookkeeping -------------------------------------------------------------------
+    def record(self, label, outcome, shown=None):
+        if outcome.changed:
+            self.changes.append("%s: %s" % (label, outcome.action))
+            diff = outcome.diff()
+            self.before[label] = diff["before"]
+            self.after[label] = diff["after"]
+        return outcome
+
+    def note(self, label, action, before=None, after=None):
+        self.changes.append("%s: %s" % (label, action))
+        self.before[label] = before if before is not None else {}
+        self.after[label] = after if after is not None else {}
+
+    def ensure(self, adapter, desired, state="present"):
+        return ensure(adapter, desired, state=state, check_mode=self.r.check_mode)
+
+    # -- present -----------------------------------------------------------------------
+    def present(self):
+        self.namespace()
+        self.project_present()
+        if self.r.check_mode and self.project is None:
+            self.note("members, robots and Secrets", "follow the new project")
+            return
+        if self.s.oidc_members:
+            self.members()
+        in_use = []
+        robots = list_robots(self.r.harbor, "project", self.project["project_id"])
+        for kind in KINDS:
+            in_use.extend(self.robot(kind, robots))
+        self.revoke_unused(robots, in_use)
+
+    def namespace(self):
+        labels = dict(self.s.labels)
+        labels[TEAM_LABEL] = self.ns
+        meta = {"name": self.ns, "labels": labels}
+        if self.team.get("display_name"):
+            meta["annotations"] = {"berth.platform/display-name": self.team["display_name"]}
+        desired = {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
+        current = self.r.snapshot.namespaces.get(self.ns)
+        outcome = self.record("namespace", self.ensure(
+            Prefetched(ManifestAdapter(self.r.k8s, kind="namespace"), current), desired))
+        self.ns_new = outcome.action == "create"
+
+    def project_present(self):
+        desired = dict(name=self.ns, public=False, storage_quota=self.team["quota"])
+        current = self.r.snapshot.projects.get(self.ns)
+        outcome = self.record("project", self.ensure(Prefetched(ProjectAdapter(self.r.harbor), current), desired))
+        # In check mode a project still to be created has no id: what needs one follows it.
+        self.project = outcome.resource or current
+
+    def members(self):
+        listed = self.r.harbor.paged("/projects/%d/members" % self.project["project_id"])
+        admins_group = normalize_name(self.team["name"] + "-admins", kind="group")
+        wanted = [(self.ns, self.s.member_role, "present"),
+                  (admins_group, self.s.admin_role, "present" if self.team["admins"] else "absent")]
+        for group, role, state in wanted:
+            same = [m for m in listed if m.get("entity_type") == "g" and m.get("entity_name") == group]
+            if state == "present" and same and ROLE_NAMES.get(same[0].get("role_id")) == role:
+                continue
+            if state == "absent" and not same:
+                continue
+            desired = desired_member(self.ns, role=role if state == "present" else None, group=group,
+                                     group_type="oidc", state=state)
+            self.record("member %s" % group, self.ensure(MemberAdapter(self.r.harbor, state=state),
+                                                         desired, state=state))
+
+    def stored_credentials(self, kind):
+        """(robot name, full name, secret) from the first of this kind's Secrets that holds one
+        of this cluster's robots, and every robot those Secrets name."""
+        base = "%s-%s" % (kind, self.s.cluster)
+        found = []
+        for name in self.s.secret_names[kind]:
+            secret = self.r.snapshot.secrets.get((self.ns, name))
+            for user, password in _credentials(secret):
+                robot = user.split("+")[-1]
+                if ("+" in user and user.split("+")[0].endswith(self.ns) and password
+                        and robot in (base, base + ".a", base + ".b")):
+                    found.append((robot, user, password))
+        return (found[0] if found else None), sorted(set(f[0] for f in found))
+
+    def robot(self, kind, robots):
+        opts = self.team["robots"][kind]
+        names = self.s.secret_names[kind]
+        if not opts.get("enabled", True):
+            for name in names:
+                self.secret_absent(name, kind)
+            return []
+        current, named = self.stored_credentials(kind)
+        robot_name = current[0] if current else "%s-%s" % (kind, self.s.cluster)
+        desired = dict(name=robot_name, permissions=desired_permissions("project", self.ns, access=kind),
+                       description=opts.get("description") or "%s robot of %s for cluster %s (berth.platform)"
+                       % (kind, self.ns, self.s.cluster),
+                       duration=opts.get("duration"), disable=None,
+                       secret=current[2] if current else ROTATE)
+        adapter = RobotAdapter(self.r.harbor, "project", project=self.ns,
+                               rotate="never" if current else "always", listed=robots,
+                               trust_secret=not self.s.verify_secrets)
+        adapter.project_id = self.project["project_id"]
+        outcome = self.record("robot %s" % robot_name, self.ensure(adapter, desired))
+        resource = outcome.resource or {}
+        full_name = resource.get("name") or (current[1] if current else "robot$%s+%s" % (self.ns, robot_name))
+        secret = resource.get("_secret") or (current[2] if current else None)
+        self.write_secrets(kind, robot_name, full_name, secret)
+        return [robot_name] + (named if self.r.check_mode else [])
+
+    def write_secrets(self, kind, robot_name, full_name, secret):
+        if self.r.check_mode and self.ns_new:
+            self.note("Secrets of %s" % kind, "follow the new namespace")
+            return
+        # In check mode a robot still to be created has no secret: the Secret's creation shows anyway.
+        config = rs.docker_config(self.s.registry, full_name, secret or "CheckMode0-no-secret-yet")
+        labels = dict(self.s.labels)
+        labels.update({TEAM_LABEL: self.ns, CLUSTER_LABEL: self.s.cluster, ROBOT_LABEL: robot_name})
+        if kind == "pull":
+            shapes = [(self.s.secret_names["pull"][0], "dockerconfigjson", self.team["service_accounts"])]
+        else:
+            shapes = [(self.s.secret_names["push"][0], "config_json", []),
+                      (self.s.secret_names["push"][1], "dockerconfigjson", [])]
+        for name, secret_type, accounts in shapes:
+            desired = rs.manifest(name, self.ns, secret_type, config, labels)
+            current = self.r.snapshot.secrets.get((self.ns, name))
+            if current is None:  # not labelled for this cluster: read it rather than assume none
+                current = self.r.k8s.get("v1", "Secret", name, self.ns)
+            adapter = Prefetched(rs.RegistrySecretAdapter(self.r.k8s, kind="secret"), current)
+            self.record("secret %s" % name, self.ensure(adapter, desired))
+            for account in accounts:
+                self.link(account, name, True)
+
+    def link(self, account, secret_name, present):
+        current = self.r.snapshot.accounts.get((self.ns, account))
+        names = [s.get("name") for s in (current or {}).get("imagePullSecrets") or []]
+        if present == (secret_name in names) and current is not None:
+            return
+        if current is None and not present:
+            return
+        before, after = rs.link_service_account(self.r.k8s, self.ns, account, secret_name, present,
+                                                dry_run=self.r.check_mode)
+        if before != after:
+            self.note("serviceaccount %s" % account, "link" if present else "unlink",
+                      {"imagePullSecrets": before}, {"imagePullSecrets": after})
+
+    def secret_absent(self, name, kind):
+        current = self.r.snapshot.secrets.get((self.ns, name))
+        if current is None:  # none of this cluster's: neither it nor its links are ours to remove
+            return
+        if kind == "pull":  # unlinked first: never a ServiceAccount naming a missing Secret
+            for account in self.team["service_accounts"]:
+                self.link(account, name, False)
+        desired = rs.manifest(name, self.ns, "dockerconfigjson")
+        adapter = Prefetched(rs.RegistrySecretAdapter(self.r.k8s, kind="secret"), current)
+        self.record("secret %s" % name, self.ensure(adapter, desired, state="absent"))
+
+    def revoke_unused(self, robots, in_use):
+        prefix = "%s+" % self.ns
+        for robot in robots:
+            short = robot["name"].split(prefix, 1)[-1]
+            if self.s.robot_pattern.match(short) and short not in in_use:
+                if not self.r.check_mode:
+                    self.r.harbor.request("DELETE", "/robots/%d" % robot["id"])
+                self.note("robot %s" % short, "delete", {"name": short, "id": robot["id"]}, {})
+
+    # -- absent ------------------------------------------------------------------------
+    def absent(self):
+        for kind in KINDS:
+            for name in self.s.secret_names[kind]:
+                self.secret_absent(name, kind)
+        project = self.r.snapshot.projects.get(self.ns)
+        if project is not None:
+            self.revoke_unused(list_robots(self.r.harbor, "project", project["project_id"]), [])
+        if not self.team["purge"]:
+            return
+        namespace = self.r.snapshot.namespaces.get(self.ns)
+        if namespace is not None:
+            desired = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.ns}}
+            self.record("namespace", self.ensure(Prefetched(ManifestAdapter(self.r.k8s, kind="namespace"),
+                                                            namespace), desired, state="absent"))
+        if project is not None:
+            self.record("project", self.ensure(ProjectAdapter(self.r.harbor, purge=True, state="absent"),
+                                               dict(name=self.ns), state="absent"))
+
+
+def _credentials(secret):
+    """(username, password) pairs in a registry Secret (either shape), or none."""
+    if not secret:
+        return []
+    data = secret.get("data") or {}
+    key = "config.json" if secret.get("type") == "Opaque" else ".dockerconfigjson"
+    try:
+        config = json.loads(base64.b64decode(data.get(key) or "e30=").decode())
+    except (ValueError, TypeError):
+        return []
+    pairs = []
+    for entry in ((config or {}).get("auths") or {}).values():
+        user = entry.get("username") or ""
+        password = entry.get("password")
+        if not password and entry.get("auth"):
+            try:
+                password = base64.b64decode(entry["auth"]).decode().partition(":")[2]
+            except (ValueError, TypeError):
+                password = None
+        pairs.append((user, password))
+    return pairs
+
+
+class Reconcile:
+    """Every team of one cluster: snapshot, then each team in a pool of ``concurrency`` workers."""
+
+    def __init__(self, harbor, k8s, settings, check_mode=False, concurrency=8):
+        self.harbor = harbor
+        self.k8s = k8s
+        self.settings = settings
+        self.check_mode = check_mode
+        self.concurrency = max(1, concurrency)
+        self.snapshot = None
+        self.lock = threading.Lock()
+
+    def run(self, teams, exclusive=False):
+        """Returns one result per team (and per marked team not listed, when exclusive)."""
+        for kind in ("Namespace", "Secret", "ServiceAccount"):
+            self.k8s.resource("v1", kind)  # discovery once, before the threads
+        self.snapshot = Snapshot(self.harbor, self.k8s, self.settings)
+        work = list(teams)
+        if exclusive:
+            listed = set(t["ns"] for t in teams)
+            for name in self.snapshot.managed_teams():
+                if name not in listed:
+                    work.append(dict(name=name, ns=name, state="absent", purge=False, unlisted=True,
+                                     robots={}, service_accounts=self.settings.default_service_accounts))
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            return list(pool.map(self.one, work))
+
+    def one(self, team):
+        run = TeamRun(self, team)
+        result = dict(name=team["name"], namespace=team["ns"], state=team["state"])
+        if team.get("unlisted"):
+            result["unlisted"] = True
+        try:
+            run.present() if team["state"] == "present" else run.absent()
+        except BerthError as exc:
+            result.update(status="failed", error=str(exc), changes=run.changes)
+            return result
+        result["changes"] = run.changes
+        result["diff"] = dict(before=run.before, after=run.after)
+        if not run.changes:
+            result["status"] = "unchanged"
+        elif team["state"] == "absent":
+            result["status"] = "removed"
+        elif any(c in ("namespace: create", "project: create") for c in run.changes):
+            result["status"] = "created"
+        else:
+            result["status"] = "updated"
+        return result
+
+
+STATUSES = ("created", "updated", "removed", "unchanged", "failed")
+
+
+def summary(results):
+    counts = dict((status, 0) for status in STATUSES)
+    for result in results:
+        counts[result["status"]] += 1
+    return counts
+
+
+def summary_line(results, check_mode=False):
+    counts = summary(results)
+    text = "%d teams: %s" % (len(results), ", ".join("%d %s" % (counts[s], s) for s in STATUSES))
+    return text + (" (check mode: nothing written)" if check_mode else "")
