@@ -8,7 +8,8 @@ proxy in front of harbor-core and the API server, so kubernetes.core's requests 
 the collection's), and the peak RSS of the ansible-playbook process tree (controller and modules).
 With both modes the table ends with the
 loop/bulk ratio of each run. Prints numbers only; nothing here asserts a time. Needs the lab (tests/lab/up) and the development
-venv; `--markdown` prints the table for docs/performance.md.
+venv; `--markdown` prints the table for docs/performance.md; BENCH_DUMP=FILE appends each run's
+output (at -v, with the module results) to FILE.
 """
 
 import argparse
@@ -62,17 +63,33 @@ def run_tenants(lab, env_overrides, inventory, bulk):
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
            os.path.join(ROOT, "playbooks", "tenants.yml"), "-e", "berth_policy_enabled=false",
            # The Secrets name Harbor itself, not the counting proxy.
-           "-e", "tenant_registry_host=" + lab["HARBOR_HOST"], "-e", "tenant_bulk=%s" % bulk]
+           "-e", "tenant_registry_host=" + lab["HARBOR_HOST"], "-e", "tenant_bulk=%s" % bulk] + (["-v"] if os.environ.get("BENCH_DUMP") else [])
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = proc.stdout.read()
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
+    if os.environ.get("BENCH_DUMP"):
+        with open(os.environ["BENCH_DUMP"], "a") as handle:
+            handle.write(output)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit("tenants.yml failed:\n" + output[-5000:])
     recap = [line for line in output.split("PLAY RECAP")[-1].splitlines() if line.startswith("east")][0]
     changed = int(recap.split("changed=")[1].split()[0])
     return wall, changed, usage.ru_maxrss / 1024.0  # ru_maxrss: KiB on Linux
+
+
+def automation_robot(api):
+    """A system robot with the harbor_oidc role's permissions: tenants.yml works as that robot in
+    production, and Harbor checks a robot's secret in about 1 ms (PBKDF2, 4,096 rounds) but a user's
+    password in about 150 ms (600,000 rounds since v2.15), which would make the admin's requests
+    measure Harbor's password hashing. Returns (name, secret, id)."""
+    with open(os.path.join(ROOT, "roles", "harbor_oidc", "defaults", "main.yml")) as handle:
+        permissions = yaml.safe_load(handle)["harbor_oidc_robot_permissions"]
+    body = dict(name="bench-" + uuid.uuid4().hex[:6], level="system", duration=-1, disable=False,
+                description="tenants_bench.py", permissions=permissions)
+    created = api.call("POST", "/robots", json=body).json()
+    return created["name"], created["secret"], created["id"]
 
 
 def main():
@@ -100,8 +117,9 @@ def main():
         kubeconfig_path = os.path.join(workdir, "east.kubeconfig")
         with open(kubeconfig_path, "w") as handle:
             yaml.safe_dump(kubeconfig, handle)
+        robot_name, robot_secret, robot_id = automation_robot(api)
         env = {"HARBOR_URL": proxies["harbor"].url, "K8S_EAST_KUBECONFIG": kubeconfig_path,
-               "BERTH_LAB_SUFFIX": ""}
+               "BERTH_LAB_SUFFIX": "", "HARBOR_USERNAME": robot_name, "HARBOR_PASSWORD": robot_secret}
         for proxy in proxies.values():
             proxy.__enter__()
         try:
@@ -110,9 +128,10 @@ def main():
         finally:
             for proxy in proxies.values():
                 proxy.__exit__(None, None, None)
+            api.call("DELETE", "/robots/%d" % robot_id, expect=(200, 404))
     after = machine()
-    print("tenants.yml, %d teams on one cluster (bulk: tenant_bulk=true, one task; loop: one task per object "
-          "and team); %s" % (opts.teams, versions(sys.executable)))
+    print("tenants.yml as a system robot, %d teams on one cluster (bulk: tenant_bulk=true, one task; loop: one "
+          "task per object and team); %s" % (opts.teams, versions(sys.executable)))
     print("machine: %d CPUs (%s), %.1f GiB, load %.1f before / %.1f after\n" %
           (before["nproc"], before["cpu"], before["memory_gib"], before["load"][0], after["load"][0]))
     print(table(["mode", "run", "wall s", "s per team", "changed tasks", "Harbor requests", "Kubernetes requests",
@@ -138,8 +157,9 @@ def measure(lab, api, proxies, env, workdir, mode, count, rows, walls):
             groups.append(api.call("POST", "/usergroups", json={"group_name": slug, "group_type": 3})
                           .headers["Location"].rsplit("/", 1)[1])
         changed_teams = names[:max(1, math.ceil(count / 100))]
-        for label, inventory in ((RUNS[0], inventory_for(workdir, names)), (RUNS[1], inventory_for(workdir, names)),
-                                 (RUNS[2], inventory_for(workdir, names, changed_teams))):
+        for label, quota_changed in ((RUNS[0], ()), (RUNS[1], ()), (RUNS[2], changed_teams)):
+            # Written just before its run: the three runs share the inventory's path.
+            inventory = inventory_for(workdir, names, quota_changed)
             counts = dict((name, len(p.seen)) for name, p in proxies.items())
             wall, changed, rss = run_tenants(lab, env, inventory, mode == "bulk")
             requests = dict((name, len(p.seen) - counts[name]) for name, p in proxies.items())
