@@ -6,11 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-
-class ModuleDocFragment(object):
-    # Twin of module_utils/connection.py K8S; names and variables match kubernetes.core.
-    DOCUMENTATION = r"""
-options:
+# The options every Kubernetes connection has; validate_certs is named per fragment below.
+_CONNECTION = r"""
   kubeconfig:
     description:
       - Path to a kubeconfig file. Defaults to C(~/.kube/config) or the in-cluster service account.
@@ -31,21 +28,43 @@ options:
       - Bearer token for the API server.
       - If not set, the environment variable E(K8S_AUTH_API_KEY) is used.
     type: str
-  validate_certs:
-    description:
-      - Verify the API server's certificate. Defaults to the kubeconfig's setting (true).
-      - If not set, the environment variable E(K8S_AUTH_VERIFY_SSL) is used.
-    type: bool
-    aliases: [verify_ssl]
   ca_cert:
     description:
       - PEM file with the CA that signed the API server's certificate.
       - If not set, the environment variable E(K8S_AUTH_SSL_CA_CERT) is used.
     type: path
     aliases: [ssl_ca_cert]
+"""
+
+
+class ModuleDocFragment(object):
+    # Twin of module_utils/connection.py K8S; names and variables match kubernetes.core.
+    DOCUMENTATION = r"""
+options:""" + _CONNECTION + r"""
+  validate_certs:
+    description:
+      - Verify the API server's certificate. Defaults to the kubeconfig's setting (true).
+      - If not set, the environment variable E(K8S_AUTH_VERIFY_SSL) is used.
+    type: bool
+    aliases: [verify_ssl]
 notes:
   - All options of this group can be set once per play with
     C(module_defaults) and C(group/berth.platform.k8s).
+requirements:
+  - kubernetes
+"""
+
+    # Twin of connection.K8S_BESIDE_HARBOR: for a module that also talks to Harbor, whose
+    # validate_certs is Harbor's.
+    BESIDE_HARBOR = r"""
+options:""" + _CONNECTION + r"""
+  k8s_validate_certs:
+    description:
+      - Verify the API server's certificate (O(validate_certs) is Harbor's). Defaults to the
+        kubeconfig's setting (true).
+      - If not set, the environment variable E(K8S_AUTH_VERIFY_SSL) is used.
+    type: bool
+    aliases: [verify_ssl]
 requirements:
   - kubernetes
 """

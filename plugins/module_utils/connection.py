@@ -51,4 +51,8 @@ K8S = dict(
     ca_cert=dict(type="path", aliases=["ssl_ca_cert"], fallback=_env("K8S_AUTH_SSL_CA_CERT")),
 )
 
+# For a module that talks to Harbor too (berth.platform.tenants): validate_certs is Harbor's there.
+K8S_BESIDE_HARBOR = dict((name, option) for name, option in K8S.items() if name != "validate_certs")
+K8S_BESIDE_HARBOR["k8s_validate_certs"] = K8S["validate_certs"]
+
 SPECS = {"harbor": HARBOR, "keycloak": KEYCLOAK, "k8s": K8S}

@@ -39,6 +39,7 @@ author:
   - berth.platform maintainers (@berth)
 extends_documentation_fragment:
   - berth.platform.harbor
+  - berth.platform.k8s.beside_harbor
 attributes:
   check_mode:
     support: full
@@ -158,39 +159,6 @@ options:
         M(berth.platform.harbor_robot) or a run with this option.
     type: bool
     default: false
-  kubeconfig:
-    description:
-      - Path to a kubeconfig file. Defaults to C(~/.kube/config) or the in-cluster service account.
-      - If not set, the environment variable E(K8S_AUTH_KUBECONFIG) is used.
-    type: path
-  context:
-    description:
-      - Name of the kubeconfig context to use.
-      - If not set, the environment variable E(K8S_AUTH_CONTEXT) is used.
-    type: str
-  host:
-    description:
-      - URL of the API server, overriding the kubeconfig.
-      - If not set, the environment variable E(K8S_AUTH_HOST) is used.
-    type: str
-  api_key:
-    description:
-      - Bearer token for the API server.
-      - If not set, the environment variable E(K8S_AUTH_API_KEY) is used.
-    type: str
-  ca_cert:
-    description:
-      - PEM file with the CA that signed the API server's certificate.
-      - If not set, the environment variable E(K8S_AUTH_SSL_CA_CERT) is used.
-    type: path
-    aliases: [ssl_ca_cert]
-  k8s_validate_certs:
-    description:
-      - Verify the API server's certificate (O(validate_certs) is Harbor's). Defaults to the
-        kubeconfig's setting (true).
-      - If not set, the environment variable E(K8S_AUTH_VERIFY_SSL) is used.
-    type: bool
-    aliases: [verify_ssl]
 notes:
   - The C(berth.platform.tenant) role's variables map one to one to the options; the role stays
     the per-object form (one task per object, each visible in the play).
@@ -198,7 +166,6 @@ notes:
     for every cluster's teams at once.
 requirements:
   - requests
-  - kubernetes
 seealso:
   - module: berth.platform.harbor_robot
   - module: berth.platform.registry_pull_secret
@@ -282,9 +249,8 @@ teams:
        changes: ["namespace: create", "project: create", "robot pull-east: create"]}
 """
 
-from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
-from ansible_collections.berth.platform.plugins.module_utils import tenants as bulk
+from ansible_collections.berth.platform.plugins.module_utils import connection, tenants as bulk
 from ansible_collections.berth.platform.plugins.module_utils.errors import BerthError, ValidationError
 from ansible_collections.berth.platform.plugins.module_utils.harbor.client import HarborClient
 from ansible_collections.berth.platform.plugins.module_utils.module import BerthModule, _k8s
@@ -318,14 +284,8 @@ ARGUMENT_SPEC = dict(
     push_dockerconfig_secret_name=dict(type="str", default="harbor-push-dockerconfig"),
     labels=dict(type="dict", default={}),
     verify_secrets=dict(type="bool", default=False),
-    # Kubernetes connection: kubernetes.core's names, but its validate_certs is Harbor's here.
-    kubeconfig=dict(type="path", fallback=(env_fallback, ["K8S_AUTH_KUBECONFIG"])),
-    context=dict(type="str", fallback=(env_fallback, ["K8S_AUTH_CONTEXT"])),
-    host=dict(type="str", fallback=(env_fallback, ["K8S_AUTH_HOST"])),
-    api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["K8S_AUTH_API_KEY"])),
-    ca_cert=dict(type="path", aliases=["ssl_ca_cert"], fallback=(env_fallback, ["K8S_AUTH_SSL_CA_CERT"])),
-    k8s_validate_certs=dict(type="bool", aliases=["verify_ssl"], fallback=(env_fallback, ["K8S_AUTH_VERIFY_SSL"])),
 )
+ARGUMENT_SPEC.update(connection.K8S_BESIDE_HARBOR)
 
 
 def settings_from(params):

@@ -17,10 +17,12 @@ def test_user_agent_version_matches_galaxy():
 
 
 def test_doc_fragments_match_connection_specs():
-    for fragment, spec in ((harbor, connection.HARBOR), (keycloak, connection.KEYCLOAK),
-                           (k8s, connection.K8S)):
-        options = yaml.safe_load(fragment.ModuleDocFragment.DOCUMENTATION)["options"]
-        assert sorted(options) == sorted(spec), fragment.__name__
+    for fragment, spec, text in ((harbor, connection.HARBOR, "DOCUMENTATION"),
+                                 (keycloak, connection.KEYCLOAK, "DOCUMENTATION"),
+                                 (k8s, connection.K8S, "DOCUMENTATION"),
+                                 (k8s, connection.K8S_BESIDE_HARBOR, "BESIDE_HARBOR")):
+        options = yaml.safe_load(getattr(fragment.ModuleDocFragment, text))["options"]
+        assert sorted(options) == sorted(spec), (fragment.__name__, text)
         for name, doc in options.items():
             arg = spec[name]
             assert doc["type"] == arg["type"], name
