@@ -6,8 +6,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-# The options every Kubernetes connection has; validate_certs is named per fragment below.
-_CONNECTION = r"""
+
+class ModuleDocFragment(object):
+    # Twin of module_utils/connection.py K8S; names and variables match kubernetes.core.
+    DOCUMENTATION = r"""
+options:
   kubeconfig:
     description:
       - Path to a kubeconfig file. Defaults to C(~/.kube/config) or the in-cluster service account.
@@ -34,13 +37,6 @@ _CONNECTION = r"""
       - If not set, the environment variable E(K8S_AUTH_SSL_CA_CERT) is used.
     type: path
     aliases: [ssl_ca_cert]
-"""
-
-
-class ModuleDocFragment(object):
-    # Twin of module_utils/connection.py K8S; names and variables match kubernetes.core.
-    DOCUMENTATION = r"""
-options:""" + _CONNECTION + r"""
   validate_certs:
     description:
       - Verify the API server's certificate. Defaults to the kubeconfig's setting (true).
@@ -54,10 +50,36 @@ requirements:
   - kubernetes
 """
 
-    # Twin of connection.K8S_BESIDE_HARBOR: for a module that also talks to Harbor, whose
-    # validate_certs is Harbor's.
+    # Twin of connection.K8S_BESIDE_HARBOR, for a module that also talks to Harbor (validate_certs
+    # is Harbor's there). ansible-test reads fragments as literal strings, hence the repetition.
     BESIDE_HARBOR = r"""
-options:""" + _CONNECTION + r"""
+options:
+  kubeconfig:
+    description:
+      - Path to a kubeconfig file. Defaults to C(~/.kube/config) or the in-cluster service account.
+      - If not set, the environment variable E(K8S_AUTH_KUBECONFIG) is used.
+    type: path
+  context:
+    description:
+      - Name of the kubeconfig context to use.
+      - If not set, the environment variable E(K8S_AUTH_CONTEXT) is used.
+    type: str
+  host:
+    description:
+      - URL of the API server, overriding the kubeconfig.
+      - If not set, the environment variable E(K8S_AUTH_HOST) is used.
+    type: str
+  api_key:
+    description:
+      - Bearer token for the API server.
+      - If not set, the environment variable E(K8S_AUTH_API_KEY) is used.
+    type: str
+  ca_cert:
+    description:
+      - PEM file with the CA that signed the API server's certificate.
+      - If not set, the environment variable E(K8S_AUTH_SSL_CA_CERT) is used.
+    type: path
+    aliases: [ssl_ca_cert]
   k8s_validate_certs:
     description:
       - Verify the API server's certificate (O(validate_certs) is Harbor's). Defaults to the
