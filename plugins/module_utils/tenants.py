@@ -21,13 +21,12 @@ __metaclass__ = type
 import base64
 import json
 import re
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.berth.platform.plugins.module_utils.ensure import Adapter, ensure
 from ansible_collections.berth.platform.plugins.module_utils.errors import BerthError, ValidationError
 from ansible_collections.berth.platform.plugins.module_utils.harbor.members import (
-    ROLE_NAMES, MemberAdapter, desired_member, role_name,
+    ROLE_NAMES, MemberAdapter, desired_member, exact_members, role_name,
 )
 from ansible_collections.berth.platform.plugins.module_utils.harbor.projects import ProjectAdapter, parse_size
 from ansible_collections.berth.platform.plugins.module_utils.harbor.robots import (
@@ -194,7 +193,7 @@ class TeamRun:
         self.project = None
 
     # -- bookkeeping -------------------------------------------------------------------
-    def record(self, label, outcome, shown=None):
+    def record(self, label, outcome):
         if outcome.changed:
             self.changes.append("%s: %s" % (label, outcome.action))
             diff = outcome.diff()
@@ -250,7 +249,7 @@ class TeamRun:
         wanted = [(self.ns, self.s.member_role, "present"),
                   (admins_group, self.s.admin_role, "present" if self.team["admins"] else "absent")]
         for group, role, state in wanted:
-            same = [m for m in listed if m.get("entity_type") == "g" and m.get("entity_name") == group]
+            same = exact_members(listed, "g", group)
             if state == "present" and same and ROLE_NAMES.get(same[0].get("role_id")) == role:
                 continue
             if state == "absent" and not same:
@@ -408,7 +407,6 @@ class Reconcile:
         self.check_mode = check_mode
         self.concurrency = max(1, concurrency)
         self.snapshot = None
-        self.lock = threading.Lock()
 
     def run(self, teams, exclusive=False):
         """Returns one result per team (and per marked team not listed, when exclusive)."""
