@@ -60,6 +60,12 @@ class Adapter:
     def preview(self, desired):
         """Check mode: let the server judge ``desired`` without storing it (e.g. dry run)."""
 
+    def dropped(self, current, desired):
+        """Top-level keys of ``desired`` under which ``current`` still holds something this
+        collection set before and ``desired`` no longer names (the partial comparison cannot
+        see a removal). Default: none."""
+        return []
+
     def adopt(self, found, desired):
         """A create whose answer was lost turned out to have worked: finish it from ``found``
         (e.g. re-issue a secret the lost answer carried). Returns the resource."""
@@ -166,6 +172,7 @@ def ensure(adapter, desired, state="present", check_mode=False):
 
     normalized = adapter.normalize(current)
     changes = changed_keys(normalized, desired, adapter.unordered)
+    changes += [k for k in adapter.dropped(current, desired) if k not in changes]
     before_view = managed_view(normalized, desired)
     if not changes:
         view = redact(before_view, secrets)

@@ -14,6 +14,15 @@ Here they are generated once into one Secret and never regenerated (a key that
 is missing is added; an existing one is never touched), and ``chart_values``
 points every ``existingSecret``/``secretName`` value of the chart at it, so the
 rendered chart holds no secret and is byte-identical from run to run.
+
+The chart's internal PostgreSQL has no ``existingSecret``: its password is the
+value ``database.internal.password`` (public default ``changeit``) unless that is
+empty, when the chart reads ``POSTGRES_PASSWORD`` back from the release's own
+``<fullname>-database`` Secret (``lookup``). So the password is made once here
+(``DATABASE_PASSWORD``) and written into that Secret before Helm runs, with
+Helm's ownership metadata so the release adopts it; the value never passes
+through Helm values. A release that already has one keeps its password (the
+database was initialised with it).
 No Ansible imports.
 """
 
@@ -23,6 +32,8 @@ __metaclass__ = type
 
 import base64
 import datetime
+import hashlib
+import hmac
 import random
 import string
 
@@ -42,6 +53,13 @@ RANDOM_KEYS = {"secretKey": 16, "secret": 16, "CSRF_KEY": 32, "JOBSERVICE_SECRET
                "REGISTRY_HTTP_SECRET": 16, "REGISTRY_PASSWD": 24}
 DERIVED_KEYS = ("REGISTRY_HTPASSWD", "tls.key", "tls.crt")
 ADMIN_KEY = "HARBOR_ADMIN_PASSWORD"
+# The internal PostgreSQL's superuser password, and its key in the release's <fullname>-database Secret.
+DATABASE_KEY = "DATABASE_PASSWORD"
+CHART_DATABASE_KEY = "POSTGRES_PASSWORD"
+DATABASE_PASSWORD_LENGTH = 32
+# The chart's public defaults: a stored value equal to one of them is reported, never kept silently.
+PUBLIC_DEFAULTS = {"database.internal.password": "changeit", "harborAdminPassword": "Harbor12345",
+                   "registry.credentials.password": "harbor_registry_password", "secretKey": "not-a-secure-key"}
 
 
 def random_text(length):
@@ -83,29 +101,61 @@ def token_key_pair(common_name="harbor-token-ca", days=3650):
     return pem_key, cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def wanted_keys(admin_password):
+def wanted_keys(admin_password, internal_database=False):
     keys = sorted(list(RANDOM_KEYS) + list(DERIVED_KEYS))
     if admin_password is not None:
         keys.append(ADMIN_KEY)
+    if internal_database:
+        keys.append(DATABASE_KEY)
     return sorted(keys)
 
 
-def complete(data, admin_password=None):
-    """``data`` (plain text values) with every missing key generated; existing ones untouched."""
+ADMIN_FINGERPRINT_KEY = "HARBOR_ADMIN_PASSWORD_HMAC"
+
+
+def fingerprint(data, value):
+    """An HMAC-SHA256 of ``value`` keyed with the Secret's own random ``secret``: enough to tell
+    later that a password changed, useless to anyone who reads only the fingerprint."""
+    return hmac.new(data["secret"].encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def complete(data, admin_password=None, database_password=False, admin_secret_password=None):
+    """``data`` (plain text values) with every missing key generated; existing ones untouched.
+    ``database_password``: the internal database's password, when it is managed - the value a
+    release already uses (adopted), or None to generate one."""
     data = dict(data)
     for key, length in RANDOM_KEYS.items():
         data.setdefault(key, random_text(length))
+    if database_password is not False:
+        data.setdefault(DATABASE_KEY, database_password or random_text(DATABASE_PASSWORD_LENGTH))
     if "REGISTRY_HTPASSWD" not in data:
         data["REGISTRY_HTPASSWD"] = htpasswd_line(REGISTRY_USER, data["REGISTRY_PASSWD"])
     if "tls.key" not in data or "tls.crt" not in data:
         data["tls.key"], data["tls.crt"] = token_key_pair()
     if admin_password is not None:
         data.setdefault(ADMIN_KEY, admin_password)
+    if admin_secret_password is not None:
+        data.setdefault(ADMIN_FINGERPRINT_KEY, fingerprint(data, admin_secret_password))
     return data
 
 
-def chart_values(secret_name, admin_password_managed):
-    """Chart values that point the chart at the Secret (names only, never a value)."""
+def drift(data, admin_password=None, admin_secret_password=None):
+    """Inputs that differ from what the Secret kept at install (initial-only values Harbor
+    will not pick up again): a list of sentences, never a value."""
+    found = []
+    if admin_password is not None and data.get(ADMIN_KEY) not in (None, admin_password):
+        found.append("admin_password differs from the initial admin password kept in the Secret (key %s)"
+                     % ADMIN_KEY)
+    if (admin_secret_password is not None and data.get(ADMIN_FINGERPRINT_KEY)
+            and data.get("secret") and fingerprint(data, admin_secret_password) != data[ADMIN_FINGERPRINT_KEY]):
+        found.append("the admin password Secret changed since Harbor was installed")
+    return found
+
+
+def chart_values(secret_name, admin_password_managed, internal_database=False):
+    """Chart values that point the chart at the Secret (names only, never a value). With the
+    internal database the password value is emptied: the chart then reads it from the release's
+    <fullname>-database Secret (written by DatabaseSecretAdapter), never from values."""
     values = {
         "existingSecretSecretKey": secret_name,
         "core": {"existingSecret": secret_name, "existingXsrfSecret": secret_name,
@@ -117,6 +167,8 @@ def chart_values(secret_name, admin_password_managed):
     if admin_password_managed:
         values["existingSecretAdminPassword"] = secret_name
         values["existingSecretAdminPasswordKey"] = ADMIN_KEY
+    if internal_database:
+        values["database"] = {"internal": {"password": ""}}
     return values
 
 
@@ -124,24 +176,25 @@ def decode(secret):
     return dict((k, base64.b64decode(v).decode()) for k, v in ((secret or {}).get("data") or {}).items())
 
 
-def manifest(name, namespace, data, labels=None):
+def manifest(name, namespace, data, labels=None, annotations=None, managed_by="berth.platform"):
     meta = {"name": name, "namespace": namespace,
-            "labels": dict({"app.kubernetes.io/managed-by": "berth.platform"}, **(labels or {}))}
+            "labels": dict({"app.kubernetes.io/managed-by": managed_by}, **(labels or {}))}
+    if annotations:
+        meta["annotations"] = dict(annotations)
     return {"apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": "Opaque",
             "data": dict((k, base64.b64encode(v.encode()).decode()) for k, v in sorted(data.items()))}
 
 
-class ChartSecretAdapter(Adapter):
-    """The Secret, compared by the keys it holds (values are never shown or compared)."""
+def helm_owned(release, namespace):
+    """The metadata with which Helm (3.2+) adopts an existing object into ``release``."""
+    return {"meta.helm.sh/release-name": release, "meta.helm.sh/release-namespace": namespace}
 
-    kind = "secret"
+
+class KeyedSecretAdapter(Adapter):
+    """A Secret compared by the keys it holds (values are never shown or compared); subclasses
+    write it (``_write``), keeping every value that is already there."""
+
     unordered = ("keys",)
-
-    def __init__(self, k8s, namespace, admin_password=None, labels=None):
-        self.k8s = k8s
-        self.namespace = namespace
-        self.admin_password = admin_password
-        self.labels = labels
 
     def find(self, desired):
         return self.k8s.get("v1", "Secret", desired["name"], self.namespace)
@@ -151,10 +204,11 @@ class ChartSecretAdapter(Adapter):
                 "keys": sorted((current.get("data") or {}).keys())}
 
     def _write(self, name, existing, dry_run=False):
-        data = complete(decode(existing), self.admin_password)
-        return self.k8s.apply(manifest(name, self.namespace, data, self.labels), dry_run=dry_run)
+        raise NotImplementedError
 
     def preview(self, desired):
+        if namespace_missing(self.k8s, self.namespace):
+            return  # nothing to dry-run against: the role creates the namespace first
         self._write(desired["name"], self.find(desired), dry_run=True)
 
     def create(self, desired):
@@ -163,5 +217,56 @@ class ChartSecretAdapter(Adapter):
     def update(self, current, desired, changes):
         return self._write(desired["name"], current)
 
+
+class ChartSecretAdapter(KeyedSecretAdapter):
+    """The chart's generated secrets in one Secret."""
+
+    kind = "secret"
+
+    def __init__(self, k8s, namespace, admin_password=None, labels=None, database_password=False,
+                 admin_secret_password=None):
+        self.k8s = k8s
+        self.namespace = namespace
+        self.admin_password = admin_password
+        self.labels = labels
+        # False: the internal database is not managed; None: generate; a value: the release's own.
+        self.database_password = database_password
+        self.admin_secret_password = admin_secret_password
+
+    def _write(self, name, existing, dry_run=False):
+        data = complete(decode(existing), self.admin_password, self.database_password, self.admin_secret_password)
+        return self.k8s.apply(manifest(name, self.namespace, data, self.labels), dry_run=dry_run)
+
     def delete(self, current):
         self.k8s.delete("v1", "Secret", current["metadata"]["name"], self.namespace)
+
+
+def namespace_missing(k8s, namespace):
+    """True when ``namespace`` does not exist (yet): a server-side dry run there answers 404,
+    and check mode on a fresh cluster must preview, not fail."""
+    return k8s.get("v1", "Namespace", namespace) is None
+
+
+class DatabaseSecretAdapter(KeyedSecretAdapter):
+    """The release's ``<fullname>-database`` Secret with the internal PostgreSQL's password, made
+    before Helm runs and owned by the release (Helm adopts it). A Secret that exists keeps its
+    value (the database was initialised with it)."""
+
+    kind = "database_secret"
+
+    def __init__(self, k8s, namespace, release, password):
+        self.k8s = k8s
+        self.namespace = namespace
+        self.release = release
+        self.password = password
+
+    def _write(self, name, existing, dry_run=False):
+        data = decode(existing)
+        data.setdefault(CHART_DATABASE_KEY, self.password)
+        body = manifest(name, self.namespace, data, managed_by="Helm",
+                        annotations=helm_owned(self.release, self.namespace))
+        return self.k8s.apply(body, dry_run=dry_run)
+
+    def delete(self, current):
+        # The release owns it (helm uninstall removes it); the module never deletes it.
+        return None
