@@ -41,6 +41,8 @@ TEAM_LABEL = "berth.platform/team"
 CLUSTER_LABEL = "berth.platform/cluster"
 ROBOT_LABEL = "berth.platform/robot"
 KINDS = ("pull", "push")
+# A cluster's robot in a team project: <kind>-<cluster>, or its blue/green name .a/.b.
+CLUSTER_ROBOT = re.compile(r"^(pull|push)-(?P<cluster>[a-z0-9]+(?:-[a-z0-9]+)*)(\.[ab])?$")
 
 
 class Prefetched(Adapter):
@@ -68,6 +70,9 @@ class Prefetched(Adapter):
 
     def update(self, current, desired, changes):
         return self.inner.update(current, desired, changes)
+
+    def dropped(self, current, desired):
+        return self.inner.dropped(current, desired)
 
     def delete(self, current):
         return self.inner.delete(current)
@@ -145,11 +150,16 @@ def _plan_team(team, settings):
                                   % (kind, duration))
         robots[kind] = opts
     ns = normalize_name(name, kind="team name")
+    purge_clusters = team.get("purge_clusters") or []
+    if not isinstance(purge_clusters, (list, tuple)):
+        raise ValidationError("purge_clusters must be a list of cluster names, not %r" % (purge_clusters,))
+    purge_clusters = sorted(set(normalize_name(c, kind="cluster") for c in purge_clusters))
     quota = team.get("quota")
     if quota in (None, ""):
         quota = settings.default_quota
     accounts = team.get("service_accounts")
     return dict(name=name, ns=ns, state=team.get("state") or "present", purge=bool(team.get("purge")),
+                purge_force=bool(team.get("purge_force")), purge_clusters=purge_clusters,
                 display_name=team.get("display_name"), admins=bool(team.get("admins")),
                 quota=parse_size(quota) if quota not in (None, "") else None, robots=robots,
                 service_accounts=settings.default_service_accounts if accounts is None else list(accounts))
@@ -191,6 +201,7 @@ class TeamRun:
         self.after = {}
         self.ns_new = False
         self.project = None
+        self.warnings = []
 
     # -- bookkeeping -------------------------------------------------------------------
     def record(self, label, outcome):
@@ -356,22 +367,65 @@ class TeamRun:
 
     # -- absent ------------------------------------------------------------------------
     def absent(self):
+        project = self.r.snapshot.projects.get(self.ns)
+        robots = list_robots(self.r.harbor, "project", project["project_id"]) if project is not None else []
+        if self.team["purge"] and project is not None:
+            self.purge_guard(project, robots)  # before anything is written: refused means untouched
         for kind in KINDS:
             for name in self.s.secret_names[kind]:
                 self.secret_absent(name, kind)
-        project = self.r.snapshot.projects.get(self.ns)
         if project is not None:
-            self.revoke_unused(list_robots(self.r.harbor, "project", project["project_id"]), [])
+            self.revoke_unused(robots, [])
         if not self.team["purge"]:
             return
         namespace = self.r.snapshot.namespaces.get(self.ns)
-        if namespace is not None:
+        # A namespace already Terminating is gone as far as the purge goes: a rerun changes nothing.
+        if namespace is not None and not namespace["metadata"].get("deletionTimestamp"):
             desired = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.ns}}
             self.record("namespace", self.ensure(Prefetched(ManifestAdapter(self.r.k8s, kind="namespace"),
                                                             namespace), desired, state="absent"))
         if project is not None:
             self.record("project", self.ensure(ProjectAdapter(self.r.harbor, purge=True, state="absent"),
                                                dict(name=self.ns), state="absent"))
+
+    def purge_guard(self, project, robots):
+        """Refuse the purge while the shared project still holds another cluster's robots.
+
+        The project is shared by every cluster of the team; this cluster's robots are revoked by
+        the offboarding itself, those of the clusters in ``purge_clusters`` by the same run. Any
+        other cluster's robot means a cluster still pulls (or pushes) with it."""
+        others = other_clusters_robots(robots, self.ns, self.s.cluster, self.team.get("purge_clusters") or [])
+        if not others:
+            return
+        held = "; ".join("%s: %s" % (cluster, ", ".join(names)) for cluster, names in sorted(others.items()))
+        repos = project.get("repo_count")
+        count = "" if repos is None else " (%d repositor%s)" % (repos, "y" if repos == 1 else "ies")
+        what = "Harbor project %s%s" % (self.ns, count)
+        if self.team.get("purge_force"):
+            self.warnings.append("purge_force: deleting %s although clusters %s still hold robots in it (%s); "
+                                 "their pull Secrets stop working" % (what, ", ".join(sorted(others)), held))
+            return
+        raise ValidationError(
+            "purge refused: %s is shared and still holds robots of other clusters (%s) - they still use "
+            "the team, and deleting the project would leave their Secrets with robots Harbor refuses. "
+            "Nothing of this team was changed." % (what, held), service="berth",
+            hint="offboard the team on %s first, or every cluster of the team in one run of "
+            "playbooks/offboard_team.yml; purge_force: true deletes it anyway" % ", ".join(sorted(others)))
+
+
+def other_clusters_robots(robots, project, cluster, also_offboarded=()):
+    """{cluster: [robot names]} of the robots of ``project`` that belong to a cluster other than
+    ``cluster`` and the clusters of ``also_offboarded`` (robot names ``(pull|push)-<cluster>``,
+    with the blue/green ``.a``/``.b``). Robots named otherwise are nobody's cluster robots."""
+    prefix = "%s+" % project
+    found = {}
+    for robot in robots:
+        short = robot["name"].split(prefix, 1)[-1]
+        match = CLUSTER_ROBOT.match(short)
+        if not match or match.group("cluster") == cluster or match.group("cluster") in also_offboarded:
+            continue
+        found.setdefault(match.group("cluster"), []).append(short)
+    return dict((c, sorted(names)) for c, names in found.items())
 
 
 def _credentials(secret):
@@ -434,6 +488,8 @@ class Reconcile:
             result.update(status="failed", error=str(exc), changes=run.changes)
             return result
         result["changes"] = run.changes
+        if run.warnings:
+            result["warnings"] = run.warnings
         result["diff"] = dict(before=run.before, after=run.after)
         if not run.changes:
             result["status"] = "unchanged"

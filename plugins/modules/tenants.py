@@ -35,6 +35,11 @@ description:
   - "A team with C(state=absent) is offboarded on this cluster: its Secrets are removed (the pull
     secret unlinked first) and this cluster's robots revoked; with C(purge=true) also its
     namespace and its Harbor project with all repositories."
+  - "The Harbor project is shared by every cluster of the team. A purge is refused - for that team
+    nothing is changed, in check mode too, and the module fails naming the robots - while the
+    project still holds a robot of another cluster (C(pull-<cluster>), C(push-<cluster>), their
+    C(.a)/C(.b) names) that is not in the team's C(purge_clusters): that cluster still uses the
+    project. C(purge_force=true) deletes it anyway, with a warning."
 author:
   - berth.platform maintainers (@berth)
 extends_documentation_fragment:
@@ -87,9 +92,26 @@ options:
         choices: [present, absent]
         default: present
       purge:
-        description: With C(state=absent), also delete the namespace and the Harbor project.
+        description:
+          - With C(state=absent), also delete the namespace and the Harbor project with its repositories.
+          - Refused while another cluster's robots remain in the project (see C(purge_force)).
         type: bool
         default: false
+      purge_force:
+        description:
+          - With C(purge), delete the Harbor project even though robots of other clusters remain in
+            it - those clusters' pull and push Secrets then hold robots Harbor no longer knows.
+          - Without it such a purge is refused before anything of the team is changed.
+        type: bool
+        default: false
+      purge_clusters:
+        description:
+          - With C(purge), the other clusters offboarded in the same run (playbooks/offboard_team.yml
+            sets them); their robots do not hold the purge back, as that run revokes them.
+          - Robots of any other cluster still do (unless C(purge_force)).
+        type: list
+        elements: str
+        default: []
   cluster:
     description:
       - This cluster's name; part of the robot names (C(pull-<cluster>)) and of the Secrets'
@@ -189,6 +211,15 @@ EXAMPLES = r"""
         state: absent
   register: tenants_result
 
+- name: Offboard and purge a team on its last cluster (refused while another cluster's robots remain)
+  berth.platform.tenants:
+    kubeconfig: /etc/berth/west.kubeconfig
+    cluster: west
+    teams:
+      - name: Team C
+        state: absent
+        purge: true
+
 - name: What would change, and nothing else (the drift report)
   berth.platform.tenants:
     cluster: east
@@ -237,7 +268,7 @@ teams:
       type: list
       elements: str
     error:
-      description: Why the team failed.
+      description: Why the team failed - for example a purge refused because other clusters' robots remain.
       type: str
       returned: when status is failed
     unlisted:
@@ -265,6 +296,8 @@ TEAM_SPEC = dict(
     service_accounts=dict(type="list", elements="str"),
     state=dict(type="str", choices=["present", "absent"], default="present"),
     purge=dict(type="bool", default=False),
+    purge_force=dict(type="bool", default=False),
+    purge_clusters=dict(type="list", elements="str", default=[]),
 )
 
 ARGUMENT_SPEC = dict(
@@ -325,6 +358,8 @@ def main():
                  for r in results if r.get("changes") and "diff" in r]
         for result in results:
             result.pop("diff", None)
+            for warning in result.pop("warnings", []):
+                module.warn("%s: %s" % (result["name"], warning))
         out = dict(changed=any(r.get("changes") for r in results), teams=results,
                    summary=bulk.summary(results), msg=bulk.summary_line(results, module.check_mode))
         if module._diff:
