@@ -134,12 +134,21 @@ def _plan_team(team, settings):
     if not isinstance(name, str) or not name.strip():
         raise ValidationError("name is required (a string)")
     robots = {}
-    extra = set((team.get("robots") or {}).keys()) - set(KINDS)
+    given = team.get("robots") or {}
+    if not isinstance(given, dict):
+        raise ValidationError("robots must be a dict such as {pull: {enabled: true}, push: {duration: 90}}, not %r"
+                              % (given,))
+    extra = set(given.keys()) - set(KINDS)
     if extra:
         raise ValidationError("robots takes the keys pull and push only, not %s" % ", ".join(sorted(extra)))
     for kind in KINDS:
+        if not isinstance(given.get(kind) or {}, dict):
+            raise ValidationError("robots.%s must be a dict of enabled, description and duration (for example "
+                                  "{enabled: false}), not %r" % (kind, given[kind]))
         opts = dict(settings.default_robots.get(kind) or {})
-        opts.update((team.get("robots") or {}).get(kind) or {})
+        opts.update(given.get(kind) or {})
+        if not isinstance(opts.get("enabled", True), bool):
+            raise ValidationError("robots.%s.enabled must be true or false, not %r" % (kind, opts["enabled"]))
         unknown = set(opts) - {"enabled", "description", "duration"}
         if unknown:
             raise ValidationError("robots.%s takes enabled, description and duration, not %s"
