@@ -16,7 +16,9 @@ description:
     created by hand is adopted, never duplicated).
   - Metadata options are typed; Harbor stores them as strings and they are compared as the types
     given here, so a rerun reports no change.
-  - Options not set are not managed.
+  - Options not set are not managed. The storage quota is read (C(GET /quotas)) only when
+    O(storage_quota) is set, so an account that may create projects but not read quotas can manage
+    everything else; docs/permissions.md lists what each option needs.
 author:
   - berth.platform maintainers (@berth)
 extends_documentation_fragment:
@@ -76,6 +78,14 @@ options:
       - Storage limit of the project; C(-1) means unlimited.
       - A number of bytes or a size with a unit - decimal C(KB) C(MB) C(GB) C(TB) or binary C(KiB)
         C(MiB) C(GiB) C(TiB), for example C(10GiB).
+      - Needs Harbor's per-project quotas on (its C(quota_per_project_enable) setting, on by default).
+        With it off Harbor drops the limit when it creates a project and enforces none, so a task
+        that would write a quota is refused before anything is written. Admins read the setting
+        from C(/configurations); other accounts from a project summary, when they may read quotas.
+      - Needs an account that may read quotas (system C(quota:list)) and, to change the quota of an
+        existing project, update them (system C(quota:update)). Without C(quota:list) the task is
+        refused before the project is created. The quota is written before the metadata, so a
+        refused quota update leaves the project as it was.
     type: str
 """
 
@@ -107,8 +117,9 @@ action:
   sample: update
 project:
   description:
-    - The project after the run, with typed metadata, C(project_id), C(repo_count),
-      C(storage_quota) and C(storage_used) in bytes. In check mode or after a delete, the managed options.
+    - The project after the run, with typed metadata, C(project_id), C(repo_count), and - when
+      O(storage_quota) is set - C(storage_quota) and C(storage_used) in bytes. In check mode or after
+      a delete, the managed options.
   returned: always
   type: dict
   sample:

@@ -14,8 +14,10 @@ version_added: 0.2.0
 description:
   - Adds a user or a user group to a Harbor project with a role, changes the role in place (the
     member keeps its id), or removes the member.
-  - The member is found exactly - by user name, or by group name and group type (a user and a group,
-    or two groups of different types, may share a name).
+  - The member is found exactly - by user name, or by group name and group type (a user and a group
+    may share a name). Two groups may not, whatever their types - Harbor keeps group names unique
+    (C(UNIQUE(group_name)) in its C(user_group) table) - so an O(group) whose name a group of another
+    type already holds cannot be added as O(group_type).
   - Input is checked before anything is sent - an unknown role, a missing project or an unknown user
     fails with one message and nothing written.
   - A group Harbor does not know yet is added only where Harbor itself can add it - OIDC groups while

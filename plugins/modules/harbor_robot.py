@@ -50,18 +50,22 @@ options:
     choices: [project, system]
     default: project
   project:
-    description: The project of a project robot (required with O(level=project)). It must exist.
+    description:
+      - The project of a project robot (required with O(level=project)). It must exist for
+        O(state=present); with O(state=absent) a missing project means there is nothing to remove.
     type: str
   description:
     description: Free text shown in Harbor.
     type: str
   duration:
     description:
-      - Days the secret stays valid, from the robot's creation or from its last rotation by this
-        module; C(-1) never expires. Not set means not managed (a new robot then never expires).
-      - Harbor counts the duration from the robot's creation and keeps the old expiry when a secret
-        is refreshed; a rotation here also renews the expiry by extending Harbor's duration by the
-        days since creation. Such an extended duration is not reported as a change later.
+      - Days the secret stays valid at least, from the robot's creation or from its last rotation by
+        this module; C(-1) never expires. Not set means not managed (a new robot then never expires).
+      - Harbor counts the duration in whole days from the robot's creation and keeps the old expiry
+        when a secret is refreshed; a rotation here also renews the expiry by extending Harbor's
+        duration by the days since creation, rounded up to whole days. So after a rotation the
+        secret stays valid for at least O(duration) days and less than one day more (C(expires_at) in RV(robot)
+        shows the exact time). Such an extended duration is not reported as a change later.
     type: int
   disable:
     description: Disable the robot (its secret stops working until enabled again).
@@ -124,16 +128,20 @@ options:
     choices: [always, never, before_expiry]
     default: never
   rotate_before_days:
-    description: With O(rotate=before_expiry), how many days before expiry to rotate.
+    description:
+      - With O(rotate=before_expiry), how many days before expiry to rotate. Not set means 7.
+      - Only with O(rotate=before_expiry); set with another O(rotate) it is refused before anything
+        is sent (it would have no effect).
     type: int
-    default: 7
   robot_name_prefix:
     description:
       - Harbor's robot name prefix, when it must be insisted on. Not set means the prefix is read
         from Harbor's answers.
     type: str
   state:
-    description: Whether the robot should exist.
+    description:
+      - Whether the robot should exist. C(absent) when the project does not exist reports no change
+        (there is nothing to remove).
     type: str
     choices: [present, absent]
     default: present
@@ -276,6 +284,8 @@ from ansible_collections.berth.platform.plugins.module_utils.harbor.robots impor
 )
 from ansible_collections.berth.platform.plugins.module_utils.module import BerthModule
 
+DEFAULT_ROTATE_BEFORE_DAYS = 7
+
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
     level=dict(type="str", choices=["project", "system"], default="project"),
@@ -294,7 +304,7 @@ ARGUMENT_SPEC = dict(
     )),
     secret=dict(type="str", no_log=True),
     rotate=dict(type="str", choices=["always", "never", "before_expiry"], default="never"),
-    rotate_before_days=dict(type="int", default=7),
+    rotate_before_days=dict(type="int"),
     robot_name_prefix=dict(type="str"),
     state=dict(type="str", choices=["present", "absent"], default="present"),
 )
@@ -316,7 +326,10 @@ def desired_robot(params):
     if params["secret"] is not None and not valid_secret(params["secret"]):
         raise ValidationError("secret does not meet Harbor's rule: 8-128 characters with at least one "
                               "upper-case letter, one lower-case letter and one digit")
-    if params["rotate_before_days"] < 0:
+    if params["rotate_before_days"] is not None and params["rotate"] != "before_expiry":
+        raise ValidationError("rotate_before_days applies only with rotate: before_expiry (rotate is %s): "
+                              "set rotate: before_expiry, or leave rotate_before_days out" % params["rotate"])
+    if params["rotate_before_days"] is not None and params["rotate_before_days"] < 0:
         raise ValidationError("rotate_before_days must be 0 or more")
     desired = dict(name=params["name"], description=params["description"],
                    duration=params["duration"], disable=params["disable"], permissions=None,
@@ -333,9 +346,10 @@ def main():
                          required_if=[("level", "project", ("project",))])
     params = module.params
     harbor = HarborClient.from_params(params)
+    before_days = DEFAULT_ROTATE_BEFORE_DAYS if params["rotate_before_days"] is None else params["rotate_before_days"]
     adapter = RobotAdapter(harbor, params["level"], project=params["project"], rotate=params["rotate"],
-                           rotate_before_days=params["rotate_before_days"],
-                           prefix=params["robot_name_prefix"])
+                           rotate_before_days=before_days, prefix=params["robot_name_prefix"],
+                           state=params["state"])
 
     def extra(outcome):
         secret = (outcome.resource or {}).get("_secret")

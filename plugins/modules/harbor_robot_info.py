@@ -28,7 +28,10 @@ options:
     choices: [project, system]
     default: project
   project:
-    description: The project whose robots to list (required with O(level=project)).
+    description:
+      - The project whose robots to list (required with O(level=project)).
+      - A project that does not exist has no robots - RV(robots) and RV(expiring) are empty, as
+        M(berth.platform.harbor_project_info) returns no project.
     type: str
   name:
     description: Only the robot with this name (without prefix and project).
@@ -82,7 +85,6 @@ expiring:
 
 import time
 
-from ansible_collections.berth.platform.plugins.module_utils.errors import ValidationError
 from ansible_collections.berth.platform.plugins.module_utils.harbor.client import HarborClient
 from ansible_collections.berth.platform.plugins.module_utils.harbor.robots import (
     DAY, list_robots, robot_prefix, robot_view,
@@ -107,8 +109,8 @@ def main():
         project_id = None
         if params["level"] == "project":
             project = harbor.project(params["project"])
-            if project is None:
-                raise ValidationError("project %s not found in Harbor" % params["project"])
+            if project is None:  # no project, no robots: an empty report, like harbor_project_info
+                return dict(changed=False, robots=[], expiring=[])
             project_id = project["project_id"]
         now = time.time()
         robots = []

@@ -55,7 +55,9 @@ options:
   confidential:
     description:
       - V(true) for a confidential client (with a secret), V(false) for a public client.
-      - Keycloak creates confidential clients when this is not set.
+      - Not set - a client this task creates is confidential (the module sends that explicitly;
+        Keycloak's admin API alone would create a public one), so O(service_accounts=true) or a
+        O(secret) in a later task just works. An existing client keeps its type.
       - A public client cannot hold O(secret), O(regenerate_secret) or O(service_accounts=true)
         (Keycloak drops the secret, and a public client has no client credentials grant).
         Those combinations are refused before anything is written - with O(confidential=false),

@@ -23,6 +23,9 @@ description:
     C(k8spspprivilegedcontainer) and C(k8spsphostfilesystem) (C(allowedHostPaths)).
   - Workloads are judged by their pod template (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob).
   - Reads only; never reports a change, so it is safe in check mode.
+  - At least one object is required - from O(manifests), O(manifest_text) or O(manifest_files). A check
+    with none (the options left out, or only empty documents) is refused before opa runs, as it would
+    pass having judged nothing.
 author:
   - berth.platform maintainers (@berth)
 requirements:
@@ -178,6 +181,7 @@ def check(module):
         raise ValidationError("policy_dir %s is not a directory" % p["policy_dir"], service="opa")
     objects = manifest_io.collect(p["manifests"], p["manifest_text"], p["manifest_files"], p["namespace"])
     opa = Opa(find_opa(p["opa_binary"]), p["policy_dir"])
+    manifest_io.require_objects(objects, p["manifests"], p["manifest_text"], p["manifest_files"])
     violations = opa.evaluate(objects, p["constraints"])
     lines = [line(v) for v in violations]
     result = dict(changed=False, violations=violations, lines=lines, checked=len(objects))

@@ -345,7 +345,7 @@ def main():
         teams = bulk.plan_teams(p["teams"], settings)
         api = _k8s().api_client(kubeconfig=p["kubeconfig"], context=p["context"], host=p["host"],
                                 api_key=p["api_key"], validate_certs=p["k8s_validate_certs"],
-                                ca_cert=p["ca_cert"])
+                                ca_cert=p["ca_cert"], option_names=_k8s().BESIDE_HARBOR_OPTION_NAMES)
     except BerthError as exc:
         module.fail_error(exc)
 

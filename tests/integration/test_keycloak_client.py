@@ -61,7 +61,9 @@ def test_bad_input_fails_clearly_and_writes_nothing(realm, run_playbook, kc_admi
 
 
 def test_public_client_refuses_what_it_cannot_hold(realm, run_playbook, kc_admin):
-    """Issue 12: confidential: false with a secret dropped the secret and never converged."""
+    """Issue 12: confidential: false with a secret dropped the secret and never converged.
+    Issue 24: confidential left out made a public client (the docs said confidential), and a later
+    service_accounts: true was refused."""
     spa_secret = secrets.token_urlsafe(24)
     proc = run_playbook("keycloak_client_public", extra_vars={"realm": realm, "spa_secret": spa_secret},
                         verbosity=3)
@@ -70,6 +72,9 @@ def test_public_client_refuses_what_it_cannot_hold(realm, run_playbook, kc_admin
     admin = in_realm(kc_admin, realm)
     spa = admin.get_client(admin.get_client_id("spa"))
     assert not spa["publicClient"] and admin.get_client_secrets(spa["id"])["value"] == spa_secret
+    # Issue 24: made without confidential, it is confidential, with the service account a later task asked
+    svc = admin.get_client(admin.get_client_id("svc"))
+    assert svc["publicClient"] is False and svc["serviceAccountsEnabled"] is True
 
 
 def test_authentication_flow_binding_overrides_by_alias(realm, run_playbook, kc_admin):

@@ -76,6 +76,9 @@ def test_good_manifests_pass_and_the_rest_is_named(lab, run_playbook, tmp_path):
     ({"constraints": [], "manifest_files": ["/nonexistent.yaml"]}, "cannot read /nonexistent.yaml"),
     ({"constraints": [], "policy_dir": "/tmp"}, "holds no check.rego"),
     ({"constraints": [], "opa_binary": "/nonexistent/opa"}, "opa executable /nonexistent/opa not found"),
+    # issue 24: a check of nothing used to pass ("0 object(s) checked, no violation")
+    ({"constraints": []}, "no manifests to check: set manifests, manifest_text or manifest_files"),
+    ({"constraints": [], "manifest_text": "---\n# an empty render\n"}, "manifest_text holds no Kubernetes object"),
 ])
 def test_bad_input_is_refused_with_one_clear_message(lab, run_playbook, case, message):
     case.setdefault("policy_dir", POLICIES)

@@ -159,8 +159,10 @@ class RobotAdapter(Adapter):
     unordered = ()
 
     def __init__(self, harbor, level, project=None, rotate="never", rotate_before_days=7,
-                 prefix=None, now=time.time, listed=None, trust_secret=False):
+                 prefix=None, now=time.time, listed=None, trust_secret=False, state="present"):
         self.harbor = harbor
+        # state: with "absent", a missing project means there is nothing to remove (not an error).
+        self.state = state
         # listed: the project's robots as a caller already read them (the bulk reconcile's list
         # call), used for the first find only. trust_secret: take a given secret as current
         # without logging in (the caller holds it from the Secret that Harbor's answer filled).
@@ -183,6 +185,8 @@ class RobotAdapter(Adapter):
         name = stored_name(self.level, self.project, desired["name"])
         if self.level == "project" and self.project_id is None:  # looked up once per run
             project = self.harbor.project(self.project)
+            if project is None and self.state == "absent":
+                return None  # no project, no robot in it: nothing to remove
             if project is None:
                 raise ValidationError("project %s not found in Harbor (create it first, for example "
                                       "with berth.platform.harbor_project)" % self.project)

@@ -36,21 +36,46 @@ from ansible_collections.berth.platform.plugins.module_utils.errors import (
 from ansible_collections.berth.platform.plugins.module_utils.retry import RetryPolicy
 
 FIELD_MANAGER = "berth.platform"
-K8S_TLS_HINT = ("set ca_cert to the CA that signed the API server's certificate (or fix the "
-                "kubeconfig's certificate-authority), or validate_certs: false for a throwaway lab")
+# The connection options as kubernetes.core names them. A module that names one differently passes
+# its names (option_names) so that hints name what the user can set; the tenants module talks to
+# Harbor too and calls Kubernetes' validate_certs k8s_validate_certs (connection.K8S_BESIDE_HARBOR).
+OPTION_NAMES = {"validate_certs": "validate_certs", "ca_cert": "ca_cert"}
+BESIDE_HARBOR_OPTION_NAMES = {"validate_certs": "k8s_validate_certs"}
+
+
+def option_names(names=None):
+    """OPTION_NAMES with the caller's names for some of them."""
+    out = dict(OPTION_NAMES)
+    out.update(names or {})
+    return out
+
+
+def tls_hint(names=None):
+    names = option_names(names)
+    return ("set %s to the CA that signed the API server's certificate (or fix the kubeconfig's "
+            "certificate-authority), or %s: false for a throwaway lab" % (names["ca_cert"], names["validate_certs"]))
+
+
+K8S_TLS_HINT = tls_hint()
 UNREACHABLE_HINT = ("check host, or the server address in the kubeconfig (kubeconfig, context), and that "
                     "the API server runs and this machine reaches it")
 UNAUTHORIZED_HINT = ("the API server rejected the credentials: check api_key, or the kubeconfig's "
                      "user (token, client certificate) for the context in use")
 FORBIDDEN_HINT = "authenticated, but RBAC does not allow this: check the Roles bound to the user"
+NAMESPACE_MISSING = re.compile(r'namespaces? "([^"]+)" not found')
+NAMESPACE_MISSING_HINT = ("create namespace %s first (for example with berth.platform.tenants, "
+                          "kubernetes.core.k8s or kubectl create namespace), or check the namespace option")
 # Fields the server owns; never compared, never shown in a diff.
 SERVER_METADATA = ("resourceVersion", "uid", "generation", "creationTimestamp", "managedFields",
                    "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds")
 
 
 def api_client(kubeconfig=None, context=None, host=None, api_key=None, validate_certs=None,
-               ca_cert=None):
-    """A kubernetes ApiClient from kubernetes.core-style options (kubeconfig, then overrides)."""
+               ca_cert=None, option_names=None):
+    """A kubernetes ApiClient from kubernetes.core-style options (kubeconfig, then overrides).
+
+    ``option_names`` maps kubernetes.core's option names to the caller's where they differ (see
+    BESIDE_HARBOR_OPTION_NAMES); a K8sClient made from this ApiClient names those in its hints."""
     configuration = k8s_client.Configuration()
     try:
         if kubeconfig or context or not host:
@@ -68,7 +93,9 @@ def api_client(kubeconfig=None, context=None, host=None, api_key=None, validate_
         configuration.verify_ssl = validate_certs
     if ca_cert:
         configuration.ssl_ca_cert = ca_cert
-    return k8s_client.ApiClient(configuration)
+    api = k8s_client.ApiClient(configuration)
+    api.berth_option_names = dict(option_names or {})
+    return api
 
 
 def strip_server_fields(obj):
@@ -90,10 +117,12 @@ class K8sClient:
 
     service = "k8s"
 
-    def __init__(self, api, retry=None):
+    def __init__(self, api, retry=None, option_names=None):
         self.api = api
         self.retry = retry or RetryPolicy()
         self._dynamic = None
+        # The caller's option names, for hints; else those api_client was given.
+        self.option_names = option_names if option_names is not None else getattr(api, "berth_option_names", None)
 
     @property
     def dynamic(self):
@@ -202,18 +231,23 @@ class K8sClient:
             tls = tls_failure(exc)
             if tls is not None:
                 raise TLSError("TLS verification failed (%s)" % _tls_reason(tls),
-                               service=self.service, method=method, path=path, hint=K8S_TLS_HINT)
+                               service=self.service, method=method, path=path,
+                               hint=tls_hint(self.option_names))
             raise TransportError("cannot reach the API server (%s)" % exc, service=self.service,
                                  method=method, path=path, ambiguous=method != "GET",
                                  hint=UNREACHABLE_HINT)
 
 
 def status_hint(status, message):
-    """What to check for an error answer: credentials on 401, RBAC on an RBAC 403."""
+    """What to check for an error answer: credentials on 401, RBAC on an RBAC 403, the namespace
+    on a 404 for a missing namespace."""
     if status == 401:
         return UNAUTHORIZED_HINT
     if status == 403 and " cannot " in (message or ""):  # not e.g. "namespace is being terminated"
         return FORBIDDEN_HINT
+    missing = NAMESPACE_MISSING.search(message or "") if status == 404 else None
+    if missing:
+        return NAMESPACE_MISSING_HINT % missing.group(1)
     return None
 
 

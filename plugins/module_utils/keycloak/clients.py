@@ -175,6 +175,9 @@ class ClientAdapter(Adapter):
     def create(self, desired):
         payload = {"clientId": desired["client_id"], "protocol": "openid-connect"}
         self._apply_fields(payload, desired, [k for k, v in desired.items() if v is not None])
+        # confidential not set: a new client is confidential, as documented (Keycloak's admin API
+        # would make it public). On update an unset option changes nothing.
+        payload.setdefault("publicClient", False)
         if "authenticationFlowBindingOverrides" in payload:  # a new client has none to remove
             payload["authenticationFlowBindingOverrides"] = dict(
                 (k, v) for k, v in payload["authenticationFlowBindingOverrides"].items() if v)

@@ -63,3 +63,18 @@ def collect(manifests, manifest_text, manifest_files, namespace=None):
             if not metadata.get("namespace") and obj["kind"] not in CLUSTER_SCOPED:
                 metadata["namespace"] = namespace
     return objects
+
+
+def require_objects(objects, manifests, manifest_text, manifest_files):
+    """Refuse a check with nothing to judge: "0 objects checked, no violation" would pass a gate
+    that looked at nothing (a misspelt variable, an empty render)."""
+    if objects:
+        return
+    given = [name for name, value in (("manifests", manifests), ("manifest_text", manifest_text),
+                                      ("manifest_files", manifest_files)) if value]
+    if not given:
+        raise ValidationError("no manifests to check: set manifests, manifest_text or manifest_files",
+                              service="opa")
+    raise ValidationError("no manifests to check: %s hold%s no Kubernetes object (a check of nothing would "
+                          "pass); give manifests, manifest_text or manifest_files with at least one object"
+                          % (" and ".join(given), "" if len(given) > 1 else "s"), service="opa")

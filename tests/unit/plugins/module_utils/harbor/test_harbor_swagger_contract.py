@@ -91,6 +91,7 @@ PROJECT_ROUTES = [
     ("PUT", r"/projects/3$", 200, None),
     ("PUT", r"/quotas/5$", 200, None),
     ("DELETE", r"/projects/", 200, None),
+    ("GET", r"/configurations$", 200, {"quota_per_project_enable": {"value": True, "editable": True}}),
 ]
 
 
@@ -105,10 +106,15 @@ def test_project_requests_follow_the_contract():
 
 
 def test_project_create_follows_the_contract():
-    routes = [("GET", r"/projects/team-b$", 404, None), ("POST", r"/projects$", 201, None)]
+    routes = [("GET", r"/projects/team-b$", 404, None), ("POST", r"/projects$", 201, None),
+              ("GET", r"/quotas$", 200, [dict(QUOTA, ref={"id": 3})]), ("GET", r"/configurations$", 403, None),
+              ("GET", r"/projects/3/summary$", 200, {"quota": {"hard": {"storage": -1}}}),
+              ("GET", r"/users/current/permissions$", 200, [])]
     harbor, recorder = client(routes)
+    # as an account that may not read /configurations: the quota probe and a project summary
     ensure(ProjectAdapter(harbor), dict(name="team-b", public=True, storage_quota=-1))
-    assert ("POST", "/api/v2.0/projects") in assert_valid(recorder)
+    calls = assert_valid(recorder)
+    assert ("POST", "/api/v2.0/projects") in calls and ("GET", "/api/v2.0/projects/3/summary") in calls
 
 
 ROBOT_ROUTES = [

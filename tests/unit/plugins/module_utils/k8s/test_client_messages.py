@@ -9,7 +9,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, SSLError
 
 from ansible_collections.berth.platform.plugins.module_utils import errors
 from ansible_collections.berth.platform.plugins.module_utils.k8s.client import (
-    K8sClient, status_hint, tls_failure,
+    BESIDE_HARBOR_OPTION_NAMES, K8sClient, api_client, status_hint, tls_failure, tls_hint,
 )
 from ansible_collections.berth.platform.plugins.module_utils.retry import RetryPolicy
 
@@ -86,3 +86,47 @@ def test_403_hint_only_for_rbac_answers():
     assert "RBAC" in status_hint(403, 'secrets is forbidden: User "x" cannot create resource "secrets"')
     assert status_hint(403, "unable to create new content in namespace a because it is being terminated") is None
     assert status_hint(404, "not found") is None
+
+
+# -- hints name the caller's options, a missing namespace says to create it (issue 24) ----------
+class Api:
+    """What api_client returns, as far as K8sClient looks at it."""
+
+    def __init__(self, names=None):
+        self.berth_option_names = names or {}
+
+
+@pytest.mark.parametrize("api, named", [
+    (Api(), "validate_certs: false"),
+    (Api(BESIDE_HARBOR_OPTION_NAMES), "k8s_validate_certs: false"),
+])
+def test_tls_hint_names_the_option_the_module_has(api, named):
+    func, dummy = raising(wrapped_tls_failure())
+    with pytest.raises(errors.TLSError) as info:
+        K8sClient(api, retry=RetryPolicy(sleep=lambda s: None))._call("GET", "/apis", func)
+    assert named in str(info.value) and "ca_cert" in str(info.value)
+    if named.startswith("validate_certs"):
+        assert "k8s_validate_certs" not in str(info.value)
+
+
+def test_tls_hint_names_can_be_given_to_the_client_itself():
+    client_ = K8sClient(None, option_names=BESIDE_HARBOR_OPTION_NAMES)
+    assert client_.option_names == BESIDE_HARBOR_OPTION_NAMES
+    assert "k8s_validate_certs: false" in tls_hint(client_.option_names)
+
+
+def test_api_client_keeps_the_option_names_for_the_client():
+    api = api_client(host="https://127.0.0.1:1", api_key="x", option_names=BESIDE_HARBOR_OPTION_NAMES)
+    assert K8sClient(api).option_names == BESIDE_HARBOR_OPTION_NAMES
+    assert K8sClient(api_client(host="https://127.0.0.1:1", api_key="x")).option_names == {}
+
+
+def test_a_missing_namespace_says_create_it_first():
+    exc = ApiException(status=404, reason="Not Found")
+    exc.body = '{"kind": "Status", "message": "namespaces \\"team-x\\" not found"}'
+    func, dummy = raising(exc)
+    with pytest.raises(errors.NotFound) as info:
+        client()._call("PATCH", "/api/v1/namespaces/team-x/secrets/pull", func)
+    text = str(info.value)
+    assert 'namespaces "team-x" not found - create namespace team-x first' in text
+    assert status_hint(404, 'secrets "pull" not found') is None

@@ -115,6 +115,58 @@ def test_regenerate_on_a_public_client_is_refused_too():
     assert public_client_problems({"secret": REGENERATE}) != []
 
 
+# -- keycloak_client: confidential by default on create (issue 24) ------------------------
+class CreatingAdmin(Admin):
+    """Admin that stores what create_client gets (as Keycloak would, with its own defaults)."""
+
+    def __init__(self, clients=(), default_public=True):
+        super().__init__(clients)
+        self.created = []
+        self.updated = []
+        self.default_public = default_public
+
+    def create_client(self, payload):
+        rep = dict(payload, id="c%d" % (len(self.clients) + 1))
+        rep.setdefault("publicClient", self.default_public)
+        self.created.append(payload)
+        self.clients.append(rep)
+        return rep["id"]
+
+    def get_client(self, client_id):
+        return next(c for c in self.clients if c["id"] == client_id)
+
+    def update_client(self, client_id, rep):
+        self.updated.append(rep)
+
+    def get_client_scopes(self):
+        return []
+
+
+@pytest.mark.parametrize("confidential, public", [(None, False), (True, False), (False, True)])
+def test_a_new_client_is_confidential_unless_told_otherwise(confidential, public):
+    kc = Kc(CreatingAdmin())
+    outcome = engine.ensure(ClientAdapter(kc), client_params(confidential=confidential))
+    assert outcome.action == "create"
+    assert kc.admin.created[0]["publicClient"] is public
+    assert outcome.shown(ClientAdapter(kc))["confidential"] is not public
+
+
+def test_then_service_accounts_on_the_new_client_are_accepted():
+    """community.general's flow: create without confidential, then enable service accounts."""
+    kc = Kc(CreatingAdmin())
+    engine.ensure(ClientAdapter(kc), client_params())
+    outcome = engine.ensure(ClientAdapter(kc), client_params(service_accounts=True))
+    assert outcome.action == "update" and outcome.changes == ["service_accounts"]
+    assert kc.admin.updated[0]["serviceAccountsEnabled"] is True
+
+
+def test_an_existing_public_client_keeps_its_type_when_confidential_is_not_set():
+    kc = Kc(CreatingAdmin(clients=[{"id": "c1", "clientId": "spa", "publicClient": True}]))
+    outcome = engine.ensure(ClientAdapter(kc), client_params(description="the app"))
+    assert outcome.changes == ["description"]
+    assert kc.admin.updated[0]["publicClient"] is True and kc.admin.created == []
+
+
 # -- keycloak_client: authentication flow binding overrides ------------------------------
 def test_overrides_show_aliases_and_missing_bindings_as_empty():
     adapter = ClientAdapter(Kc(Admin()))

@@ -78,3 +78,20 @@ def test_policy_dir_without_check_rego(tmp_path):
     with pytest.raises(ValidationError, match="holds no check.rego"):
         Opa("opa", str(tmp_path))
     assert os.path.isdir(str(tmp_path))
+
+
+# -- nothing to check (issue 24) ------------------------------------------------------------
+@pytest.mark.parametrize("args, message", [
+    (([], None, []), "no manifests to check: set manifests, manifest_text or manifest_files"),
+    (([], "", []), "no manifests to check: set manifests, manifest_text or manifest_files"),
+    (([], "---\n# nothing rendered\n", []), "no manifests to check: manifest_text holds no Kubernetes object"),
+    (([], "---\n", ["/empty.yaml"]), "manifest_text and manifest_files hold no Kubernetes object"),
+])
+def test_a_check_of_nothing_is_refused_naming_the_options(args, message):
+    with pytest.raises(ValidationError) as info:
+        manifests.require_objects(manifests.collect(*(args[:2] + ([],))), *args)
+    assert message in str(info.value)
+
+
+def test_one_object_is_enough():
+    manifests.require_objects(manifests.collect([DEPLOY], None, []), [DEPLOY], None, [])
