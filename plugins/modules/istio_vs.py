@@ -548,7 +548,7 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Route Harbor's API and registry paths to harbor-core, the rest to the portal
+- name: Route Harbor's API, login and registry paths to harbor-core, the rest to the portal
   berth.platform.istio_vs:
     name: harbor
     namespace: harbor
@@ -559,13 +559,16 @@ EXAMPLES = r"""
         match:
           - uri: {prefix: /api/}
           - uri: {prefix: /c/}
-          - uri: {prefix: /chartrepo/}
-          - uri: {prefix: /service/}
-          - uri: {prefix: /v1/}
           - uri: {prefix: /v2/}
+          - uri: {exact: /service/token}
         route:
           - host: harbor-core.harbor.svc.cluster.local
             port: 80
+      # The rest of /service/ is core's internal job status hook, which checks no credentials.
+      - name: internal
+        match:
+          - uri: {prefix: /service/}
+        direct_response: {status: 404}
       - name: portal
         match:
           - uri: {prefix: /}

@@ -21,7 +21,10 @@ from conftest import require
 from istio_judge import analyze, codes, show, validate
 
 HOST = "harbor.example.com"
-CORE_PREFIXES = ["/api/", "/c/", "/chartrepo/", "/service/", "/v2/"]
+# Harbor's routes as istio_harbor_security lays them out: core's client paths, the token service
+# exactly, the rest of /service/ (core's internal job status hooks) answered 404, the portal last.
+CORE_PREFIXES = ["/api/", "/c/", "/v2/"]
+# istio_vs's EXAMPLES (plugins/modules/istio_vs.py) route Harbor the same way as harbor_vs().
 ISSUER = "https://sso.example.com/realms/platform"
 
 
@@ -33,11 +36,14 @@ def meta(name, namespace="harbor", labels=None):
 
 
 def harbor_vs(namespace="harbor", gateway="harbor/harbor-gateway"):
-    """Harbor's routes: core's paths first, the portal catch-all last."""
+    """Harbor's routes: core's paths first, a 404 for the rest of /service/, the portal catch-all last."""
     return {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": meta("harbor", namespace),
             "spec": {"hosts": [HOST], "gateways": [gateway], "http": [
-                {"name": "harbor-core", "match": [{"uri": {"prefix": p}} for p in CORE_PREFIXES],
+                {"name": "harbor-core", "match": [{"uri": {"prefix": p}} for p in CORE_PREFIXES]
+                 + [{"uri": {"exact": "/service/token"}}],
                  "route": [{"destination": {"host": "harbor-core", "port": {"number": 80}}}]},
+                {"name": "harbor-internal-not-found", "match": [{"uri": {"prefix": "/service/"}}],
+                 "directResponse": {"status": 404}},
                 {"name": "harbor-portal", "match": [{"uri": {"prefix": "/"}}],
                  "route": [{"destination": {"host": "harbor-portal", "port": {"number": 80}}}]},
             ]}}
@@ -91,6 +97,21 @@ def test_validate_accepts_harbor_routes():
     ok, output = validate([harbor_vs()])
     assert ok, output
     assert output == '"objects.yaml" is valid'
+
+
+@pytest.mark.parametrize("change,why", [
+    (lambda r: r.update(directResponse={"status": 99}), "HTTP status 99 is not in range 200-599"),
+    (lambda r: r.update(route=[{"destination": {"host": "harbor-core"}}]),
+     "HTTP route cannot contain both route and direct_response"),
+    (lambda r: r.update(redirect={"uri": "/"}), "HTTP route rule cannot contain both direct_response and redirect"),
+], ids=["status out of range", "direct response and a route", "direct response and a redirect"])
+def test_validate_judges_the_direct_response_route(change, why):
+    """The 404 route for core's internal paths is judged by istiod's own rules, not waved through."""
+    vs = harbor_vs()
+    change(vs["spec"]["http"][1])
+    ok, output = validate([vs])
+    assert not ok, output
+    assert why in output, output
 
 
 @pytest.mark.parametrize("rules,action,why", [
@@ -187,8 +208,10 @@ def svc_host(name, ns):
 def istio_vs_objects(ns, gw_ns):
     """istio_vs's builder with Harbor's layout from its EXAMPLES."""
     return [virtual_service.manifest("harbor", ns, "v1", [HOST], gateways=["%s/harbor-gateway" % gw_ns], http=[
-        {"name": "harbor-core", "match": [{"uri": {"prefix": p}} for p in CORE_PREFIXES + ["/v1/"]],
+        {"name": "harbor-core", "match": [{"uri": {"prefix": p}} for p in CORE_PREFIXES]
+         + [{"uri": {"exact": "/service/token"}}],
          "route": [{"host": svc_host("harbor-core", ns), "port": 80}]},
+        {"name": "internal", "match": [{"uri": {"prefix": "/service/"}}], "direct_response": {"status": 404}},
         {"name": "harbor-portal", "match": [{"uri": {"prefix": "/"}}],
          "route": [{"host": svc_host("harbor-portal", ns), "port": 80}]},
     ])]

@@ -19,9 +19,21 @@ What breaks a real Harbor behind Istio, and what is built here instead:
   ServiceEntry for the Harbor host on port 5000 plus a mesh VirtualService
   that routes it to the registry Service, both visible in Harbor's namespace
   only: the traffic stays mTLS.
-- Routing: Harbor's API, OIDC and token paths go to core before the portal
-  catch-all (else ``POST /c/login`` gets 405 from the portal), with no rewrite,
-  no retries (multi-GB layer uploads) and Istio's default of no timeout.
+- Routing: only the paths clients use go to core - ``/api/``, ``/c/``, ``/v2/``
+  and exactly ``/service/token`` - before the portal catch-all (else
+  ``POST /c/login`` gets 405 from the portal), with no rewrite, no retries
+  (multi-GB layer uploads) and Istio's default of no timeout. The rest of
+  ``/service/`` is core's internal side: ``/service/notifications/...`` is
+  jobservice's job status hook, which checks no credentials (Harbor
+  ``src/server/route.go``, ``src/server/handler/job_status_hook.go``); the
+  chart's nginx answers 404 there, and so does the gateway (a direct response).
+  Jobservice reaches core inside the mesh, not through the gateway.
+- Names: the Services are the chart's (``harbor.fullname``: release ``hub``
+  has ``hub-harbor-core``), see module_utils/chart_names.py; the pods' ``app``
+  label is the chart's ``harbor.name`` (nameOverride, else ``harbor``).
+- Injection: PeerAuthentication and the JWT policies are enforced by the
+  istio-proxy sidecar only; ``injection_report`` tells whether Harbor's
+  namespace is labelled for injection and which of its pods run without one.
 
 Builders are pure: they return manifests or raise ValidationError.
 """
@@ -32,10 +44,19 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.berth.platform.plugins.module_utils.errors import ValidationError
+from ansible_collections.berth.platform.plugins.module_utils.chart_names import CHART_NAME
+from ansible_collections.berth.platform.plugins.module_utils.errors import BerthError, ValidationError
 
-# Harbor's own paths served by core (the chart's nginx and ingress send these to core).
-CORE_PREFIXES = ("/api/", "/c/", "/chartrepo/", "/service/", "/v1/", "/v2/")
+# The paths clients use on core (Harbor 2.15 src/server/route.go and its API): the REST API and
+# its UI calls, the login/OIDC controllers, the registry API - and the token service, exactly
+# (its parameters travel in the query string, which Istio's uri match does not see).
+# Not routed: /chartrepo/ (ChartMuseum, removed in Harbor 2.8) and /v1/ (the chart's nginx
+# answers 404); they fall to the portal like any unknown path.
+CORE_PREFIXES = ("/api/", "/c/", "/v2/")
+CORE_EXACT = ("/service/token",)
+# Core's internal side, answered 404 by the gateway itself: /service/notifications/... is
+# jobservice's job status hook, which checks no credentials (src/server/handler/job_status_hook.go).
+INTERNAL_PREFIXES = ("/service/",)
 REGISTRY_PORT = 5000
 DEFAULT_JWT_HEADER = "x-forwarded-access-token"
 _HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
@@ -74,20 +95,25 @@ def gateway(name, namespace, host, credential_name, selector, https_redirect=Tru
 
 
 def routes(name, namespace, host, gateway_ref, core_host, portal_host, labels=None, version="v1"):
-    """Harbor's VirtualService: core paths first (no rewrite, no retries), the portal last."""
+    """Harbor's VirtualService: core's client paths first (no rewrite, no retries), then a 404
+    for the rest of ``/service/`` (core's internal hooks), the portal last."""
     if "/" not in gateway_ref:
         raise ValidationError("the gateway reference must be namespace-qualified (<namespace>/<name>), "
                               "got %r" % gateway_ref)
     core = {"name": "harbor-core",
-            "match": [{"uri": {"prefix": prefix}} for prefix in CORE_PREFIXES],
+            "match": ([{"uri": {"prefix": prefix}} for prefix in CORE_PREFIXES]
+                      + [{"uri": {"exact": path}} for path in CORE_EXACT]),
             "route": [{"destination": {"host": core_host, "port": {"number": 80}}}],
             # A retried blob upload cannot be replayed; a layer upload may take many minutes.
             "retries": {"attempts": 0}}
+    internal = {"name": "harbor-internal-not-found",
+                "match": [{"uri": {"prefix": prefix}} for prefix in INTERNAL_PREFIXES],
+                "directResponse": {"status": 404}}
     portal = {"name": "harbor-portal", "match": [{"uri": {"prefix": "/"}}],
               "route": [{"destination": {"host": portal_host, "port": {"number": 80}}}]}
     return {"apiVersion": "networking.istio.io/" + version, "kind": "VirtualService",
             "metadata": _meta(name, namespace, labels),
-            "spec": {"hosts": [host], "gateways": [gateway_ref], "http": [core, portal]}}
+            "spec": {"hosts": [host], "gateways": [gateway_ref], "http": [core, internal, portal]}}
 
 
 def peer_authentication(namespace, mode="STRICT", labels=None, version="v1"):
@@ -152,3 +178,92 @@ def require_jwt(name, namespace, selector, labels=None, version="v1"):
             "metadata": _meta(name, namespace, labels),
             "spec": {"selector": {"matchLabels": dict(selector)}, "action": "ALLOW",
                      "rules": [{"from": [{"source": {"requestPrincipals": ["*"]}}]}]}}
+
+
+# -- sidecar injection ------------------------------------------------------------------
+
+INJECTION_LABEL = "istio-injection"
+REVISION_LABEL = "istio.io/rev"
+SIDECAR = "istio-proxy"
+
+
+class MeshNotInForce(BerthError):
+    """Harbor's namespace or pods are not injected, so the mesh policies would be enforced by nothing."""
+
+
+def chart_app_label(name_override=None):
+    """The chart's ``harbor.name``: the ``app`` label of every Harbor pod."""
+    return (name_override or CHART_NAME)[:63].rstrip("-")
+
+
+def default_selector(component, name_override=None):
+    """The official chart's labels of one component's pods."""
+    return {"app": chart_app_label(name_override), "component": component}
+
+
+def namespace_injection(namespace_obj):
+    """(on, label) for a Namespace as Istio's injector webhooks select it: ``istio-injection=enabled``,
+    or an ``istio.io/rev`` label; ``istio-injection=disabled`` turns both off."""
+    labels = ((namespace_obj or {}).get("metadata") or {}).get("labels") or {}
+    value = labels.get(INJECTION_LABEL)
+    if value == "disabled":
+        return False, "%s=disabled" % INJECTION_LABEL
+    if value == "enabled":
+        return True, "%s=enabled" % INJECTION_LABEL
+    if labels.get(REVISION_LABEL):
+        return True, "%s=%s" % (REVISION_LABEL, labels[REVISION_LABEL])
+    return False, None
+
+
+def has_sidecar(pod):
+    """True when the pod runs istio-proxy (a container, or a native sidecar init container)."""
+    spec = pod.get("spec") or {}
+    return any(c.get("name") == SIDECAR for c in (spec.get("containers") or []) + (spec.get("initContainers") or []))
+
+
+def injection_report(namespace, namespace_obj, pods, app):
+    """What the injector did for Harbor: the namespace's label and the live pods without a sidecar.
+    ``namespace_obj`` is None when the namespace does not exist; finished or terminating pods are
+    left out (they are going away)."""
+    on, label = namespace_injection(namespace_obj)
+    live = [p for p in pods
+            if ((p.get("status") or {}).get("phase") not in ("Succeeded", "Failed"))
+            and not (p.get("metadata") or {}).get("deletionTimestamp")]
+    without = sorted(p["metadata"]["name"] for p in live if not has_sidecar(p))
+    exists = namespace_obj is not None
+    return dict(checked=True, namespace=namespace, namespace_exists=exists, namespace_injection=on,
+                namespace_label=label, pod_selector="app=" + app, pods=len(live),
+                pods_without_sidecar=without, in_force=exists and on and not without)
+
+
+def injection_problem(report, enforced):
+    """(message, fix) when ``report`` shows the mesh is not in force, else None.
+    ``enforced`` names what would go unenforced (for example ``mtls_mode STRICT``)."""
+    if report["in_force"]:
+        return None
+    ns = report["namespace"]
+    found = []
+    if not report["namespace_exists"]:
+        found.append("namespace %s does not exist" % ns)
+    elif not report["namespace_injection"]:
+        found.append("namespace %s is not labelled for sidecar injection (%s)"
+                     % (ns, report["namespace_label"] or "neither istio-injection=enabled nor istio.io/rev"))
+    if report["pods_without_sidecar"]:
+        found.append("Harbor pods (%s) without an istio-proxy sidecar - started before injection was "
+                     "enabled, or opted out: %s" % (report["pod_selector"], ", ".join(report["pods_without_sidecar"])))
+    message = ("Istio is not in force for Harbor in namespace %s: %s. What this run asks for (%s) is enforced "
+               "by the istio-proxy sidecar only: a pod without one accepts plaintext from anyone and ignores "
+               "the policies, and its calls to injected pods are refused under STRICT mTLS"
+               % (ns, "; ".join(found), enforced))
+    if not report["namespace_exists"]:
+        fix = ("install Harbor first (the harbor role creates the namespace labelled for injection with "
+               "harbor_istio_injection: true), or set require_injection=false to only warn")
+    else:
+        steps = []
+        if not report["namespace_injection"]:
+            steps.append("kubectl label namespace %s istio-injection=enabled --overwrite (or istio.io/rev=<revision>; "
+                         "the harbor role does it with harbor_istio_injection: true, harbor_istio_revision)" % ns)
+        steps.append("kubectl rollout restart deployment,statefulset -n %s (pods get the sidecar only when they "
+                     "start)" % ns)
+        fix = "fix: " + ", then ".join(steps) + "; or set require_injection=false to only warn"
+    return message, fix
