@@ -4,6 +4,7 @@ Deliberately not the collection's client, so a test does not grade the client
 with itself.
 """
 
+import base64
 import json
 import subprocess
 import uuid
@@ -51,12 +52,41 @@ class HarborApi:
         self.call("DELETE", "/projects/" + name, expect=(200, 404))
 
     def token_status(self, username, password):
-        """What Harbor's registry token service answers to these credentials (200 or 401)."""
+        """What Harbor's registry token service answers to these credentials (200 or 401), asked
+        without a scope. Prefer ``token_subject``, which also says whom the token is for."""
         return requests.get(self.url + "/service/token", params={"service": "harbor-registry"},
                             auth=(username, password), verify=self.ca, timeout=30).status_code
 
+    def token_subject(self, username, password):
+        """Whom Harbor's token service authenticates with these credentials: the ``sub`` claim of
+        the token of a scope-less ``GET /service/token?service=harbor-registry`` (what
+        ``docker login`` asks), or None when Harbor refuses them (401).
+
+        Only the scope-less request proves anything: with a ``scope`` Harbor answers 200 to any
+        credentials, with an anonymous token (no subject) - see ``scoped_token``."""
+        resp = requests.get(self.url + "/service/token", params={"service": "harbor-registry"},
+                            auth=(username, password), verify=self.ca, timeout=30)
+        if resp.status_code == 401:
+            return None
+        if resp.status_code != 200:
+            raise AssertionError("GET /service/token: %s %s" % (resp.status_code, resp.text[:300]))
+        return jwt_claims(resp.json()["token"]).get("sub")
+
+    def scoped_token(self, username, password, scope):
+        """(status, claims) of ``GET /service/token?service=harbor-registry&scope=SCOPE`` - what a
+        registry client asks before a pull. Not a credential check (see ``token_subject``)."""
+        resp = requests.get(self.url + "/service/token", params={"service": "harbor-registry", "scope": scope},
+                            auth=(username, password), verify=self.ca, timeout=30)
+        return resp.status_code, jwt_claims(resp.json()["token"]) if resp.status_code == 200 else None
+
     def robots(self, q):
         return self.get("/robots", q=q, page_size=100) or []
+
+
+def jwt_claims(token):
+    """The payload of a JWT, decoded without verifying its signature (base64url, no padding)."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def skopeo(lab, *args):

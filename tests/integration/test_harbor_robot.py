@@ -55,8 +55,47 @@ def test_explicit_secret_is_set_compared_and_changed(project, run_playbook, lab)
                         extra_vars={"project": project, "first": first, "second": second}, verbosity=3)
     assert first not in proc.stdout + proc.stderr and second not in proc.stdout + proc.stderr
     robot = api.robots("Level=project,ProjectID=%d" % api.project(project)["project_id"])[0]
-    assert api.token_status(robot["name"], second) == 200
-    assert api.token_status(robot["name"], first) == 401
+    assert robot["name"] == "robot$%s+deploy" % project
+    assert api.token_subject(robot["name"], second) == robot["name"]
+    assert api.token_subject(robot["name"], first) is None  # the replaced secret is refused
+
+
+def test_a_scoped_token_request_proves_nothing_about_credentials(project, lab):
+    """The trap of Harbor's token service: asked with a ``scope`` (what a registry client asks
+    before a pull) it answers 200 to ANY credentials - wrong secret, deleted robot, unknown user -
+    with an anonymous token (no subject, no access). Only the scope-less request (``docker login``)
+    answers 401, so a revocation can be proven only that way, and by the token's subject."""
+    api = HarborApi(lab)
+    name = "trap-" + uuid.uuid4().hex[:6]
+    created = api.call("POST", "/robots", json={
+        "name": name, "level": "project", "duration": -1,
+        "permissions": [{"kind": "project", "namespace": project,
+                         "access": [{"resource": "repository", "action": "pull"}]}]}).json()
+    full_name, secret = created["name"], created["secret"]
+    assert full_name == "robot$%s+%s" % (project, name)
+    scope = "repository:%s/app:pull" % project
+
+    # Scope-less: the right secret authenticates the robot, a wrong one is refused.
+    assert api.token_subject(full_name, secret) == full_name
+    assert api.token_subject(full_name, secret + "x") is None
+    assert api.token_status(full_name, secret + "x") == 401
+
+    # Scoped: the right secret gets a token for the robot with its pull access ...
+    status, claims = api.scoped_token(full_name, secret, scope)
+    assert status == 200 and claims["sub"] == full_name
+    assert [a["name"] for a in claims["access"]] == ["%s/app" % project] and "pull" in claims["access"][0]["actions"]
+    # ... and wrong credentials get 200 too - an anonymous token, no subject, no access.
+    for user, password in ((full_name, secret + "x"), ("robot$nobody-" + name, "Wrong1secret")):
+        status, claims = api.scoped_token(user, password, scope)
+        assert status == 200, (user, status)
+        assert not claims.get("sub"), claims
+        assert all(not a.get("actions") for a in claims.get("access") or []), claims
+
+    # A deleted robot: the scope-less request is refused, the scoped one still answers 200.
+    api.call("DELETE", "/robots/%d" % created["id"])
+    assert api.token_subject(full_name, secret) is None
+    status, claims = api.scoped_token(full_name, secret, scope)
+    assert status == 200 and not claims.get("sub")
 
 
 def test_more_than_100_robots(project, run_playbook, lab):

@@ -16,12 +16,14 @@ names carry a suffix: Harbor's OIDC user groups are global and other tests use `
 """
 
 import base64
+import hashlib
 import json
 import os
 import secrets
 import uuid
 
 import pytest
+import requests
 
 from conftest import require
 from harbor_api import HarborApi
@@ -38,6 +40,49 @@ def core_v1(lab):
 
 def recap(proc):
     return proc.stdout.split("PLAY RECAP")[-1]
+
+
+RECORD = "berth-harbor-oidc-client"
+DRIFT = "Harbor's OIDC client secret differed from Keycloak's (regenerated in Keycloak?): Harbor updated"
+DRIFT_CHECK = ("Harbor's OIDC client secret differs from Keycloak's (regenerated in Keycloak?): "
+               "Harbor would be updated (check mode: nothing written")
+UNRECORDED = "No record of the OIDC client secret Harbor was given"
+HARBOR_TASK = "berth.platform.harbor_oidc : Harbor logs in through OIDC"
+INVALID_CLIENT = "Invalid client or Invalid client credentials"
+
+
+def changed_tasks(proc):
+    """Names of the tasks that reported a change."""
+    return [block.split("]", 1)[0] for block in proc.stdout.split("\nTASK [")[1:]
+            if any(line.startswith("changed: [") for line in block.splitlines())]
+
+
+def client_record(lab, ctx):
+    """The harbor_oidc role's record of the client secret Harbor was given: (Secret, salt, fingerprint)."""
+    kept = core_v1(lab).read_namespaced_secret(RECORD, ctx["ns"])
+    data = dict((k, base64.b64decode(v).decode()) for k, v in kept.data.items())
+    assert sorted(data) == ["client_secret_sha256", "salt"]
+    assert kept.metadata.labels["app.kubernetes.io/managed-by"] == "berth.platform"
+    return kept, data["salt"], data["client_secret_sha256"]
+
+
+def fingerprint(salt, secret):
+    return hashlib.sha256((salt + secret).encode()).hexdigest()
+
+
+def keycloak_accepts(lab, realm, client_secret, client_id="harbor"):
+    """What Keycloak's token endpoint says to the client's credentials, without a user: an
+    authorization-code grant with a made-up code. (status, error): 401 for a wrong secret
+    (Keycloak 26: unauthorized_client, "Invalid client or Invalid client credentials"; an unknown
+    client: invalid_client); 400 invalid_grant (the code) for the right one - the client authenticated."""
+    resp = requests.post("%s/realms/%s/protocol/openid-connect/token" % (lab["KEYCLOAK_URL"], realm),
+                         data={"grant_type": "authorization_code", "code": "made-up-" + uuid.uuid4().hex,
+                               "redirect_uri": lab["HARBOR_URL"] + "/c/oidc/callback"},
+                         auth=(client_id, client_secret), verify=lab["KEYCLOAK_CA_PATH"], timeout=30)
+    body = resp.json()
+    if resp.status_code == 401:
+        assert body.get("error_description") == INVALID_CLIENT, body
+    return resp.status_code, body.get("error")
 
 
 @pytest.fixture
@@ -86,8 +131,8 @@ def sso(lab, kc_admin, harbor_guard, run_playbook):
     # harbor_guard (torn down after this fixture) restores the settings and checks db_auth.
 
 
-def run_roles(run_playbook, ctx, lab, prove_robot=False, check=True):
-    return run_playbook("role_oidc", verbosity=3, check=check, extra_args=["-e", json.dumps(dict(
+def run_roles(run_playbook, ctx, lab, prove_robot=False, check=True, args=()):
+    return run_playbook("role_oidc", verbosity=3, check=check, extra_args=list(args) + ["-e", json.dumps(dict(
         realm=ctx["realm"], teams=ctx["teams"], admin_group=ctx["team_a"] + "-admins",
         robot_name=ctx["robot"], secret_name=ctx["secret_name"], secret_namespace=ctx["ns"],
         prove_robot=prove_robot,
@@ -173,8 +218,14 @@ def test_keycloak_and_harbor_sso_roles(lab, run_playbook, kc_admin, sso):
     assert kept.metadata.labels["app.kubernetes.io/managed-by"] == "berth.platform"
     robot_secret = base64.b64decode(kept.data["password"]).decode()
     assert base64.b64decode(kept.data["username"]).decode() == "robot$" + sso["robot"]
-    assert api.token_status("robot$" + sso["robot"], robot_secret) == 200
-    assert api.token_status("robot$" + sso["robot"], robot_secret + "x") == 401
+    assert api.token_subject("robot$" + sso["robot"], robot_secret) == "robot$" + sso["robot"]
+    assert api.token_subject("robot$" + sso["robot"], robot_secret + "x") is None
+
+    # -- the record of the client secret Harbor was given: a fingerprint, not the secret ---------
+    assert UNRECORDED in first.stdout  # first run: no record yet, Harbor given the secret
+    kept_record, salt, kept_fingerprint = client_record(lab, sso)
+    assert kept_fingerprint == fingerprint(salt, client_secret) and len(salt) == 32
+    assert client_secret not in json.dumps(kept_record.to_dict(), default=str)
 
     # -- no secret in -vvv output ------------------------------------------------------------
     for proc in [first]:
@@ -190,7 +241,9 @@ def test_keycloak_and_harbor_sso_roles(lab, run_playbook, kc_admin, sso):
         assert secret not in second.stdout + second.stderr
     again = core_v1(lab).read_namespaced_secret(sso["secret_name"], sso["ns"])
     assert again.data == kept.data and again.metadata.resource_version == kept.metadata.resource_version
-    assert api.token_status("robot$" + sso["robot"], robot_secret) == 200
+    assert client_record(lab, sso)[0].metadata.resource_version == kept_record.metadata.resource_version
+    assert UNRECORDED not in second.stdout and "differed from Keycloak's" not in second.stdout
+    assert api.token_subject("robot$" + sso["robot"], robot_secret) == "robot$" + sso["robot"]
 
     # -- real logins through Keycloak -------------------------------------------------------------
     onboarded = {}
@@ -256,3 +309,62 @@ def test_local_user_stops_the_role_with_harbors_reason(lab, run_playbook, sso):
     assert guard.config() == before
     assert [r for r in api.robots("name=" + sso["robot"]) if r["name"].endswith("$" + sso["robot"])] == []
     assert sso["secret_name"] not in [s.metadata.name for s in core_v1(lab).list_namespaced_secret(sso["ns"]).items]
+
+
+def test_client_secret_regenerated_in_keycloak_reaches_harbor(lab, run_playbook, kc_admin, sso):
+    """Issue 22 item 9: the Harbor client's secret regenerated in Keycloak. Harbor never returns its
+    copy, so the role compares Keycloak's secret with its record of what Harbor was given: the rerun
+    reports the drift and repairs it (check mode: reports it, writes nothing), a real login works
+    again, and the next rerun changes nothing. Before the fix the rerun said changed=0 while every
+    login failed with "Invalid client credentials"."""
+    users = sso["users"]
+    first = run_roles(run_playbook, sso, lab)
+    kc_admin.change_current_realm(sso["realm"])
+    client = [c for c in kc_admin.get_clients() if c["clientId"] == "harbor"][0]
+    old = kc_admin.get_client_secrets(client["id"])["value"]
+    assert keycloak_accepts(lab, sso["realm"], old) == (400, "invalid_grant")
+    callback, dummy = harbor_oidc_login(lab, users["alice"])
+    assert callback.status_code == 302, callback.text[:500]
+    kept, salt, kept_fingerprint = client_record(lab, sso)
+    assert kept_fingerprint == fingerprint(salt, old)
+
+    # -- regenerated in Keycloak: the old secret is refused there, so Harbor's logins fail ---------
+    new = kc_admin.generate_client_secrets(client["id"])["value"]
+    assert new != old
+    assert keycloak_accepts(lab, sso["realm"], old) == (401, "unauthorized_client")
+    assert keycloak_accepts(lab, sso["realm"], new) == (400, "invalid_grant")
+    refused, dummy = harbor_oidc_login(lab, users["bob"])
+    assert refused.status_code == 400 and INVALID_CLIENT in refused.text, refused.text[:500]
+
+    # -- check mode: the drift is reported, nothing written ----------------------------------------
+    checked = run_roles(run_playbook, sso, lab, args=["--check", "--diff"])
+    assert DRIFT_CHECK in checked.stdout, checked.stdout[-4000:]
+    assert HARBOR_TASK + "; projects by admins only, no self-registration" in changed_tasks(checked)
+    assert client_record(lab, sso)[0].metadata.resource_version == kept.metadata.resource_version
+    refused, dummy = harbor_oidc_login(lab, users["bob"])
+    assert refused.status_code == 400 and INVALID_CLIENT in refused.text, refused.text[:500]
+
+    # -- the rerun repairs it and says so -----------------------------------------------------------
+    fixed = run_roles(run_playbook, sso, lab)
+    assert DRIFT in fixed.stdout, fixed.stdout[-4000:]
+    assert changed_tasks(fixed) == [
+        HARBOR_TASK + "; projects by admins only, no self-registration",
+        "berth.platform.harbor_oidc : Record what Harbor was given (the fingerprint, not the secret)"]
+    updated, updated_salt, updated_fingerprint = client_record(lab, sso)
+    assert updated_salt == salt and updated_fingerprint == fingerprint(salt, new)
+    callback, browser = harbor_oidc_login(lab, users["bob"])
+    assert callback.status_code == 302, callback.text[:500]
+    me = browser.get(lab["HARBOR_URL"] + "/api/v2.0/users/current", timeout=30).json()
+    assert me["username"] == users["bob"]["username"]
+
+    # -- and the next rerun changes nothing -----------------------------------------------------------
+    again = run_roles(run_playbook, sso, lab)
+    assert "changed=0" in recap(again) and "failed=0" in recap(again), again.stdout[-4000:]
+    assert "differed from Keycloak's" not in again.stdout and UNRECORDED not in again.stdout
+    assert client_record(lab, sso)[0].metadata.resource_version == updated.metadata.resource_version
+
+    # -- no client secret (old or new), no fingerprint in -vvv output -------------------------------
+    for proc in (first, checked, fixed, again):
+        output = proc.stdout + proc.stderr
+        for secret in (old, new, updated_fingerprint, kept_fingerprint, salt):
+            assert secret not in output
