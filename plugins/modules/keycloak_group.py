@@ -89,9 +89,18 @@ options:
   members:
     description:
       - Complete list of member user names; users not listed are removed from the group.
-      - Not set means members are not managed. Every user must exist.
+      - Not set means members are not managed. Every user must exist, unless O(missing_members=skip).
     type: list
     elements: str
+  missing_members:
+    description:
+      - What to do with a member that is not (yet) a user of the realm.
+      - V(fail) - fail before anything is written, naming the users.
+      - V(skip) - leave them out with a warning and list them in RV(skipped_members); they are added by a later
+        run once they exist. Users of a brokered identity provider exist only after their first login.
+    type: str
+    choices: [fail, skip]
+    default: fail
   realm_roles:
     description:
       - Complete list of realm roles mapped to the group; not set means roles are not managed.
@@ -159,6 +168,12 @@ normalized_name:
   returned: always
   type: str
   sample: team-demo
+skipped_members:
+  description: With O(missing_members=skip), the members left out because they are not users of the realm yet.
+  returned: always
+  type: list
+  elements: str
+  sample: [carol]
 renamed_from:
   description: The path the group had before this run renamed it (in check mode - would rename it).
   returned: when the group was renamed from O(rename_from)
@@ -188,6 +203,7 @@ ARGUMENT_SPEC = dict(
     members=dict(type="list", elements="str"),
     realm_roles=dict(type="list", elements="str"),
     rename_from=dict(type="str"),
+    missing_members=dict(type="str", choices=["fail", "skip"], default="fail"),
 )
 
 
@@ -223,12 +239,16 @@ def main():
         realm_roles=None if params["realm_roles"] is None else sorted(set(params["realm_roles"])),
     )
     adapter = GroupAdapter(KeycloakClient.from_params(params), parent=params["parent"],
-                           rename_from=None if rename_from is None else group_path(rename_from, params["parent"]))
+                           rename_from=None if rename_from is None else group_path(rename_from, params["parent"]),
+                           skip_missing_members=params["missing_members"] == "skip")
 
     def names(outcome):
-        out = dict(original_name=params["name"], normalized_name=name)
+        out = dict(original_name=params["name"], normalized_name=name, skipped_members=adapter.skipped_members)
         if adapter.renamed_from:
             out["renamed_from"] = adapter.renamed_from
+        if adapter.skipped_members:
+            module.warn("not in realm %s yet, left out of group %s: %s (added on a run after they exist)"
+                        % (params["realm"], name, ", ".join(adapter.skipped_members)))
         return out
 
     module.ensure(adapter, desired, state=params["state"], result_key="group", extra=names)

@@ -26,12 +26,16 @@ class GroupAdapter(Adapter):
     kind = "group"
     unordered = ("members", "realm_roles")
 
-    def __init__(self, kc, parent=None, rename_from=None):
+    def __init__(self, kc, parent=None, rename_from=None, skip_missing_members=False):
         self.kc = kc
         self.parent = parent
         self.parent_id = None
         self.user_ids = {}
         self.roles = {}
+        # Members not (yet) in the realm - users of a brokered IdP exist only after their first
+        # login - are left out (and listed in ``skipped_members``) instead of failing the run.
+        self.skip_missing_members = skip_missing_members
+        self.skipped_members = []
         # full path of the group's previous name (same parent), or None
         self.rename_from = rename_from
         self.renamed_from = None
@@ -83,9 +87,15 @@ class GroupAdapter(Adapter):
             if username not in self.user_ids:
                 path = self.kc.admin_path("/users")
                 user_id = self.kc.call("GET", path, self.kc.admin.get_user_id, username)
-                if user_id is None:
-                    problems.append("user %s not found in realm %s" % (username, self.kc.realm))
+                if user_id is None and self.skip_missing_members:
+                    self.skipped_members.append(username)
+                elif user_id is None:
+                    problems.append("user %s not found in realm %s (create the user first, or "
+                                    "missing_members: skip for users of a brokered identity provider)"
+                                    % (username, self.kc.realm))
                 self.user_ids[username] = user_id
+        if self.skipped_members:
+            desired["members"] = [m for m in desired["members"] if m not in self.skipped_members]
         for name in desired.get("realm_roles") or []:
             if name not in self.roles:
                 try:
