@@ -111,7 +111,7 @@ options:
       - V(on_create) - written only when O(auth_mode) switches to C(oidc_auth) or another O(oidc)
         setting changes in the same run; otherwise reruns leave it alone and report no change.
         To rotate it, run once with V(always).
-      - V(always) - written on every run; the task then always reports a change.
+      - V(always) - written on every run (needs O(oidc.client_secret)); the task then always reports a change.
     type: str
     choices: [always, on_create]
     default: on_create
@@ -305,6 +305,10 @@ def main():
     try:
         desired = desired_from_params(params)
         validate_input(desired)
+        if params["update_client_secret"] == "always" and not (params["oidc"] or {}).get("client_secret"):
+            # Nothing to write every run: almost surely a secret that did not reach the task.
+            raise ValidationError("update_client_secret: always needs oidc.client_secret (the secret to write on "
+                                  "every run); without one, leave update_client_secret out", service="harbor")
     except ValidationError as exc:
         module.fail_error(exc)
     adapter = ConfigAdapter(HarborClient.from_params(params),

@@ -56,6 +56,7 @@ CORE_SUBSPEC = ("ansible-core: a string where a list of dicts with suboptions is
 UNREACHABLE = ["cannot reach", "127.0.0.1:9", "check the URL"]
 KC_UNREACHABLE = ["cannot reach", "127.0.0.1:9", "check auth_keycloak_url"]
 K8S_UNREACHABLE = ["cannot reach the API server", "127.0.0.1", "check", "kubeconfig"]
+MISSING_NS = ["namespace", "badin-missing-ns", "not found", "create namespace badin-missing-ns first"]
 
 # Known defects (issue 14 report): each such case is a strict xfail, so fixing the module turns it
 # into a failure here until the mark is removed.
@@ -169,12 +170,22 @@ MODULE_CASES = [
          ["discovery_url", "authorization_url"]),
     case("tenants-team-without-name", "missing combination", "tenants", dict(TENANTS, teams=[{"display_name": "Badin"}]),
          ["missing required arguments", "name", "teams"]),
+    case("tenants-robot-not-a-dict", "wrong type", "tenants", dict(TENANTS, teams=[{"name": "badin-team", "robots": {"pull": "yes"}}]),
+         ["teams[0] (badin-team)", "robots.pull must be a dict", "enabled: false"]),
     case("keycloak-group-without-name", "missing combination", "keycloak_group", {"realm": "master"},
          ["missing required arguments", "name"]),
     case("pull-secret-without-registry", "missing combination", "registry_pull_secret",
          dict((k, v) for k, v in PULL_SECRET.items() if k != "registry"), ["registry", "state"]),
     case("policy-check-constraint-without-kind", "missing combination", "policy_check",
          dict(POLICY, constraints=[{"name": "badin"}]), ["missing required arguments", "kind", "constraints"]),
+    case("harbor-config-always-without-secret", "missing combination", "harbor_config",
+         {"update_client_secret": "always", "oidc": {"name": "kc", "endpoint": "https://sso.example.com/realms/x",
+                                                     "client_id": "harbor"}},
+         ["update_client_secret: always needs oidc.client_secret"]),
+    case("harbor-robot-rotate-before-days-without-before-expiry", "missing combination", "harbor_robot",
+         dict(ROBOT, rotate_before_days=3), ["rotate_before_days", "only with rotate: before_expiry", "rotate is never"]),
+    case("policy-check-no-manifests", "missing combination", "policy_check", dict(POLICY, manifests=[]),
+         ["no manifests to check", "manifests", "manifest_text", "manifest_files"]),
     # -- unreachable hosts -----------------------------------------------------------------------
     case("harbor-project-unreachable", "unreachable host", "harbor_project",
          {"name": "badin-dead", "harbor_url": DEAD_URL, "timeout": 5}, UNREACHABLE),
@@ -216,8 +227,6 @@ MODULE_CASES = [
          dict(MEMBER, project="badin-missing-project"), ["project", "badin-missing-project", "not found"]),
     case("harbor-robot-missing-project", "missing parent", "harbor_robot", dict(ROBOT, project="badin-missing-project"),
          ["project badin-missing-project not found"]),
-    case("harbor-robot-info-missing-project", "missing parent", "harbor_robot_info",
-         {"project": "badin-missing-project"}, ["project", "badin-missing-project", "not found"]),
     case("keycloak-group-missing-realm", "missing parent", "keycloak_group",
          {"realm": "badin-missing-realm", "name": "badin-group"}, ["Realm not found", "check that the realm exists"]),
     case("keycloak-group-missing-parent", "missing parent", "keycloak_group",
@@ -230,11 +239,10 @@ MODULE_CASES = [
     case("keycloak-group-info-missing-realm", "missing parent", "keycloak_group_info",
          {"realm": "badin-missing-realm"}, ["Realm not found", "check that the realm exists"]),
     case("pull-secret-missing-namespace", "missing parent", "registry_pull_secret",
-         dict(PULL_SECRET, namespace="badin-missing-ns"), ["namespace", "badin-missing-ns", "not found"]),
-    case("istio-vs-missing-namespace", "missing parent", "istio_vs", dict(VS, namespace="badin-missing-ns"),
-         ["namespace", "badin-missing-ns", "not found"]),
+         dict(PULL_SECRET, namespace="badin-missing-ns"), MISSING_NS),
+    case("istio-vs-missing-namespace", "missing parent", "istio_vs", dict(VS, namespace="badin-missing-ns"), MISSING_NS),
     case("chart-secrets-missing-namespace", "missing parent", "harbor_chart_secrets",
-         dict(KUBE, namespace="badin-missing-ns", name="badin-secrets"), ["namespace", "badin-missing-ns", "not found"]),
+         dict(KUBE, namespace="badin-missing-ns", name="badin-secrets"), MISSING_NS),
     case("policy-check-missing-policy-dir", "missing parent", "policy_check", dict(POLICY, policy_dir="/nonexistent/badin-policies"),
          ["policy_dir", "/nonexistent/badin-policies", "not a directory"]),
 ]
@@ -243,6 +251,7 @@ ROLE_CASES = [
     case("role-tenant-teams-not-list", "wrong type", "role tenant", None, ["tenant_teams", "list"]),
     case("role-tenant-duplicate-team", "invalid name", "role tenant", None, ["tenant_teams", "normalization"]),
     case("role-tenant-unknown-robot", "unknown enum", "role tenant", None, ["robots", "pull and push"]),
+    case("role-tenant-robot-not-a-dict", "wrong type", "role tenant", None, ["badin-team", "robots", "enabled (true or false)"]),
     case("role-keycloak-oidc-harbor-url-path", "invalid name", "role keycloak_oidc", None,
          ["keycloak_oidc_harbor_url", "no path"]),
     case("role-keycloak-oidc-teams-not-list", "wrong type", "role keycloak_oidc", None, ["keycloak_oidc_teams", "list"]),
