@@ -51,12 +51,6 @@ class HarborApi:
                           expect=(200, 404))
         self.call("DELETE", "/projects/" + name, expect=(200, 404))
 
-    def token_status(self, username, password):
-        """What Harbor's registry token service answers to these credentials (200 or 401), asked
-        without a scope. Prefer ``token_subject``, which also says whom the token is for."""
-        return requests.get(self.url + "/service/token", params={"service": "harbor-registry"},
-                            auth=(username, password), verify=self.ca, timeout=30).status_code
-
     def token_subject(self, username, password):
         """Whom Harbor's token service authenticates with these credentials: the ``sub`` claim of
         the token of a scope-less ``GET /service/token?service=harbor-registry`` (what

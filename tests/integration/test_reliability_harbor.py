@@ -53,7 +53,7 @@ def test_creates_whose_answers_are_lost_are_adopted(lab, proxy, project, run_pla
     assert len(project_robots(api, project)) == 1
     # The secret in the lost answer is gone; the adopted robot got a new one, said so, and it works.
     assert "answer was lost" in robot["note"]
-    assert api.token_status(robot["name"], robot["secret"]) == 200
+    assert api.token_subject(robot["name"], robot["secret"]) == robot["name"]
 
 
 def test_busy_reads_are_retried_with_retry_after(lab, proxy, project, run_playbook, tmp_path):
@@ -65,7 +65,7 @@ def test_busy_reads_are_retried_with_retry_after(lab, proxy, project, run_playbo
     assert all(r.times == 0 for r in proxy.rules), proxy.seen  # every injected failure was met
     assert time.monotonic() - started >= 2  # Retry-After was honoured, not ignored
     assert robot["note"] == "" and robot["changed"]
-    assert api.token_status(robot["name"], robot["secret"]) == 200
+    assert api.token_subject(robot["name"], robot["secret"]) == robot["name"]
     assert len(project_robots(api, project)) == 1
 
 
@@ -78,4 +78,4 @@ def test_a_lost_rotation_answer_is_repeated_safely(lab, proxy, project, run_play
     with open(tmp_path / "rotated.json") as f:
         rotated = json.load(f)
     assert proxy.count("PATCH", r"^/api/v2.0/robots/\d+$") == 2  # the explicit secret, sent again
-    assert api.token_status(rotated["name"], rotated["secret"]) == 200
+    assert api.token_subject(rotated["name"], rotated["secret"]) == rotated["name"]

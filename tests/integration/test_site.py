@@ -185,7 +185,7 @@ def test_first_run_builds_the_platform_on_every_cluster(site):
     assert sorted(r["name"].split("+", 1)[1] for r in robots) == ["pull-east", "pull-west", "push-east"]
     assert set((r["creator_type"], r["creator_ref"]) for r in robots) == {("robot", automation[0]["id"])}
     kept = s.secret_values("east", s.harbor_ns)["berth-harbor-automation"]
-    assert s.api.token_status(kept["username"], kept["password"]) == 200
+    assert s.api.token_subject(kept["username"], kept["password"]) == kept["username"]
 
 
 def test_second_run_changes_nothing_and_shows_no_secret(site):

@@ -104,7 +104,7 @@ def test_bulk_reconcile_lifecycle(bulk):
         creds = docker_credentials(b.lab, "east", n[key])
         assert creds["harbor-pull"][0] == "robot$%s+pull-%s" % (n[key], b.cluster)
         for user, password in creds.values():
-            assert b.api.token_status(user, password) == 200
+            assert b.api.token_subject(user, password) == user
     ns = b.core.read_namespace(n["a"])
     assert ns.metadata.labels["berth.platform/team"] == n["a"]
     assert ns.metadata.labels["app.kubernetes.io/managed-by"] == "berth.platform"
@@ -144,7 +144,7 @@ def test_bulk_reconcile_lifecycle(bulk):
     # B's pull robot had no Secret left: it got a new secret, written back; still one robot.
     assert b.robots("b") == ["pull-" + b.cluster, "push-" + b.cluster]
     user, password = docker_credentials(b.lab, "east", n["b"])["harbor-pull"]
-    assert b.api.token_status(user, password) == 200
+    assert b.api.token_subject(user, password) == user
     assert b.linked("b") == ["harbor-pull"]
     secrets += [cred[1] for key in "bd" for cred in docker_credentials(b.lab, "east", n[key]).values()]
 
