@@ -113,7 +113,7 @@ EXAMPLES = r"""
     chart_ref: harbor/harbor
     chart_version: 1.19.1
     release_namespace: harbor
-    values: "{{ harbor_values | combine(chart_secrets.values, recursive=true) }}"
+    values: "{{ harbor_values | combine(chart_secrets['values'], recursive=true) }}"
 
 - name: With the chart's internal PostgreSQL - its password made once, never the public default
   berth.platform.harbor_chart_secrets:

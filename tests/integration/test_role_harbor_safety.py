@@ -108,7 +108,7 @@ def test_internal_database_password_is_made_once_and_never_the_public_default(la
 
 
 def test_a_release_installed_with_the_public_default_keeps_its_password_and_is_reported(lab, run_playbook, ns):
-    core, _ = clients(lab)
+    core = clients(lab)[0]
     core.create_namespace({"metadata": {"name": ns}})
     installed = helm(lab, "install", "harbor", lab["HARBOR_CHART"], "-n", ns, "--set", "trivy.enabled=false",
                      "--set", "expose.type=clusterIP", "--set", "expose.tls.enabled=false",
@@ -152,7 +152,7 @@ def test_namespace_is_labelled_for_injection_and_the_ca_bundle_reaches_the_chart
      "Secret {ns}/harbor-s3 does not exist"),
 ])
 def test_a_missing_referenced_secret_stops_the_role_before_anything_is_written(lab, run_playbook, ns, variables, expected):
-    core, _ = clients(lab)
+    core = clients(lab)[0]
     # The namespace exists (that is where such Secrets are made) and holds a Secret without the key.
     core.create_namespace({"metadata": {"name": ns}})
     core.create_namespaced_secret(ns, {"metadata": {"name": "harbor-db"}, "stringData": {"pass": "x"}})
@@ -167,7 +167,7 @@ def test_a_missing_referenced_secret_stops_the_role_before_anything_is_written(l
 
 
 def test_check_mode_on_an_empty_cluster_finishes_and_writes_nothing(lab, run_playbook, ns):
-    core, _ = clients(lab)
+    core = clients(lab)[0]
     proc = run_role(run_playbook, ns, extra_args=["--check", "--diff"],
                     harbor_admin_password="Adm1n" + secrets.token_hex(8), harbor_ca_bundle_file=lab["LAB_CA"])
     assert "Install or upgrade Harbor" in proc.stdout
