@@ -263,6 +263,8 @@ ROLE_CASES = [
          ["harbor_external_url", "no trailing slash"]),
     case("role-harbor-no-admin-password", "missing combination", "role harbor", None,
          ["harbor_admin_password", "harbor_admin_password_secret"]),
+    case("role-istio-harbor-other-host", "invalid name", "role istio_harbor", None,
+         ["istio_harbor_external_url", "harbor_external_url", "same host"]),
     case("role-istio-harbor-mtls-mode", "unknown enum", "role istio_harbor", None,
          ["istio_harbor_mtls_mode", "must be one of", "STRICT"]),
     case("role-policy-enforcement-action", "unknown enum", "role policy", None,
