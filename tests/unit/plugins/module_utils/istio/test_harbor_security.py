@@ -12,6 +12,7 @@ from ansible_collections.berth.platform.plugins.modules import istio_harbor_secu
 from ansible_collections.berth.platform.plugins.modules.istio_harbor_security import desired_objects
 
 from mesh_model import Mesh, allowed, destination
+from doc_spec import doc_spec_problems
 
 ISSUER = "https://sso.example.com/realms/platform"
 HARBOR_TOKEN = {"iss": "harbor-token-issuer", "sub": "robot$team-a+pull"}
@@ -363,24 +364,8 @@ def test_what_needs_sidecars(overrides, expected):
 
 # -- documentation -----------------------------------------------------------------------
 
-def _compare(doc_options, spec_options, where, out):
-    if sorted(doc_options) != sorted(spec_options):
-        out.append("%s: documented %s, in the spec %s" % (where, sorted(doc_options), sorted(spec_options)))
-    for name in sorted(set(doc_options) & set(spec_options)):
-        doc, spec = doc_options[name], spec_options[name]
-        path = "%s.%s" % (where, name) if where else name
-        for key, default in (("type", "str"), ("elements", None), ("required", False), ("choices", None),
-                             ("default", None)):
-            if doc.get(key, default) != spec.get(key, default):
-                out.append("%s: %s documented %r, spec %r" % (path, key, doc.get(key, default), spec.get(key, default)))
-        if doc.get("suboptions"):
-            _compare(doc["suboptions"], spec["options"], path, out)
-
-
 def test_documentation_and_argument_spec_agree():
-    problems = []
-    _compare(yaml.safe_load(module.DOCUMENTATION)["options"], module.ARGUMENT_SPEC, "", problems)
-    assert problems == []
+    assert doc_spec_problems(module.DOCUMENTATION, module.ARGUMENT_SPEC) == []
 
 
 def test_documentation_names_the_routed_paths():
