@@ -20,6 +20,7 @@ and push-west. In order:
    sets the team absent.
 """
 
+import functools
 import json
 import os
 import re
@@ -30,6 +31,7 @@ import pytest
 import yaml
 
 from conftest import require
+from lab_kube import DELETE_TIMEOUT, wait_until
 from harbor_api import HarborApi, pull, push
 from test_tenants import INVENTORY, PLAYBOOKS, core, docker_credentials, recap
 
@@ -222,8 +224,25 @@ def test_the_role_refuses_a_purge_while_another_clusters_robots_remain(off):
     assert after["namespaces"]["west"] in (None, "terminating")
 
 
+def settled(api, name):
+    """The namespace is gone, or there and not Terminating."""
+    from kubernetes import client
+    from kubernetes.client.rest import ApiException
+    try:
+        return client.CoreV1Api(api).read_namespace(name).status.phase != "Terminating"
+    except ApiException as exc:
+        if exc.status == 404:
+            return True
+        raise
+
+
 def test_full_offboard_with_purge_on_every_cluster(off):
-    off.converge()  # the team back after the forced purge
+    # The team back after the forced purge - once west's namespace has finished terminating (the API
+    # server refuses new objects in a Terminating namespace; under load that takes a while).
+    for cluster in CLUSTERS:
+        api = core(off.lab, cluster).api_client
+        assert wait_until(functools.partial(settled, api, off.ns), DELETE_TIMEOUT), cluster
+    off.converge()
     pushed, dummy = push(off.lab, off.tmp, "%s/app:v1" % off.ns, off.api.auth[0], off.api.auth[1])
     assert pushed.returncode == 0, pushed.stderr
     before = off.state()
