@@ -22,8 +22,13 @@ CHART_NAME = "harbor"
 COMPONENTS = ("core", "portal", "registry", "jobservice", "database", "redis", "trivy", "exporter", "nginx")
 
 
-def _trunc(name):
-    return name[:63].rstrip("-")
+def _trunc(text):
+    return text[:63].rstrip("-")
+
+
+def name(name_override=None):
+    """``harbor.name``: the chart's name, the ``app`` label of every Harbor pod."""
+    return _trunc(name_override or CHART_NAME)
 
 
 def fullname(release, name_override=None, fullname_override=None):
@@ -32,10 +37,11 @@ def fullname(release, name_override=None, fullname_override=None):
         return _trunc(fullname_override)
     if not release:
         raise ValidationError("the Helm release name is required to derive the chart's object names")
-    name = name_override or CHART_NAME
-    if name in release:
+    # fullname tests and joins the name before harbor.name's cut (_helpers.tpl).
+    chart = name_override or CHART_NAME
+    if chart in release:
         return _trunc(release)
-    return _trunc("%s-%s" % (release, name))
+    return _trunc("%s-%s" % (release, chart))
 
 
 def component_name(component, release, name_override=None, fullname_override=None):

@@ -101,6 +101,46 @@ class Outcome:
         return redact(adapter.normalize(self.resource), adapter.secret_fields)
 
 
+class Prefetched(Adapter):
+    """An adapter whose first find is answered from a read made earlier (a list call, or a read the
+    caller needed anyway); every other call goes to ``inner``."""
+
+    def __init__(self, inner, current):
+        self.inner = inner
+        self.current = current
+        self.used = False
+        self.kind = inner.kind
+        self.secret_fields = inner.secret_fields
+        self.unordered = inner.unordered
+
+    def find(self, desired):
+        if self.used:
+            return self.inner.find(desired)
+        self.used = True
+        return self.current
+
+    def normalize(self, current):
+        return self.inner.normalize(current)
+
+    def create(self, desired):
+        return self.inner.create(desired)
+
+    def update(self, current, desired, changes):
+        return self.inner.update(current, desired, changes)
+
+    def dropped(self, current, desired):
+        return self.inner.dropped(current, desired)
+
+    def delete(self, current):
+        return self.inner.delete(current)
+
+    def preview(self, desired):
+        return self.inner.preview(desired)
+
+    def adopt(self, found, desired):
+        return self.inner.adopt(found, desired)
+
+
 # -- comparison -------------------------------------------------------------
 def _canonical(value):
     return json.dumps(value, sort_keys=True, default=str)

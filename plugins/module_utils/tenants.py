@@ -23,7 +23,7 @@ import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.berth.platform.plugins.module_utils.ensure import Adapter, ensure
+from ansible_collections.berth.platform.plugins.module_utils.ensure import Prefetched, ensure
 from ansible_collections.berth.platform.plugins.module_utils.errors import BerthError, ValidationError
 from ansible_collections.berth.platform.plugins.module_utils.harbor.members import (
     ROLE_NAMES, MemberAdapter, desired_member, exact_members, role_name,
@@ -43,45 +43,6 @@ ROBOT_LABEL = "berth.platform/robot"
 KINDS = ("pull", "push")
 # A cluster's robot in a team project: <kind>-<cluster>, or its blue/green name .a/.b.
 CLUSTER_ROBOT = re.compile(r"^(pull|push)-(?P<cluster>[a-z0-9]+(?:-[a-z0-9]+)*)(\.[ab])?$")
-
-
-class Prefetched(Adapter):
-    """An adapter whose first find is answered from a list call made earlier."""
-
-    def __init__(self, inner, current):
-        self.inner = inner
-        self.current = current
-        self.used = False
-        self.kind = inner.kind
-        self.secret_fields = inner.secret_fields
-        self.unordered = inner.unordered
-
-    def find(self, desired):
-        if self.used:
-            return self.inner.find(desired)
-        self.used = True
-        return self.current
-
-    def normalize(self, current):
-        return self.inner.normalize(current)
-
-    def create(self, desired):
-        return self.inner.create(desired)
-
-    def update(self, current, desired, changes):
-        return self.inner.update(current, desired, changes)
-
-    def dropped(self, current, desired):
-        return self.inner.dropped(current, desired)
-
-    def delete(self, current):
-        return self.inner.delete(current)
-
-    def preview(self, desired):
-        return self.inner.preview(desired)
-
-    def adopt(self, found, desired):
-        return self.inner.adopt(found, desired)
 
 
 class Settings:

@@ -169,7 +169,7 @@ public_defaults:
 """
 
 from ansible_collections.berth.platform.plugins.module_utils.chart_names import component_name
-from ansible_collections.berth.platform.plugins.module_utils.ensure import ensure
+from ansible_collections.berth.platform.plugins.module_utils.ensure import Prefetched, ensure
 from ansible_collections.berth.platform.plugins.module_utils.errors import NotFound
 from ansible_collections.berth.platform.plugins.module_utils.harbor import chart_secrets as cs
 from ansible_collections.berth.platform.plugins.module_utils.module import BerthModule
@@ -219,10 +219,10 @@ def main():
 
         existing = k8s.get("v1", "Secret", p["name"], ns)
         kept = cs.decode(existing)
-        adapter = cs.ChartSecretAdapter(k8s, ns, p["admin_password"], p["labels"],
-                                        database_password=(release_db_password or kept.get(cs.DATABASE_KEY))
-                                        if internal_db else False,
-                                        admin_secret_password=admin_secret_password)
+        # The Secrets just read answer the adapters' first find (no second GET).
+        adapter = Prefetched(cs.ChartSecretAdapter(k8s, ns, p["admin_password"], p["labels"],
+                                                   database_password=release_db_password if internal_db else False,
+                                                   admin_secret_password=admin_secret_password), existing)
         # Keys are only ever added: one that is no longer asked for is kept, and no change.
         keys = sorted(set(cs.wanted_keys(p["admin_password"], internal_db)) | set(kept)
                       | (set([cs.ADMIN_FINGERPRINT_KEY]) if admin_secret_password is not None else set()))
@@ -236,7 +236,7 @@ def main():
         if internal_db:
             final = cs.decode(outcome.resource) if outcome.resource else kept
             password = release_db_password or final.get(cs.DATABASE_KEY) or "(generated)"
-            db_adapter = cs.DatabaseSecretAdapter(k8s, ns, p["release"], password)
+            db_adapter = Prefetched(cs.DatabaseSecretAdapter(k8s, ns, p["release"], password), release_db)
             db_outcome = ensure(db_adapter, dict(name=db_name, namespace=ns, keys=[cs.CHART_DATABASE_KEY]),
                                 check_mode=module.check_mode)
             result["changed"] = result["changed"] or db_outcome.changed
@@ -246,7 +246,7 @@ def main():
             if release_db_password and release_db_password != final.get(cs.DATABASE_KEY, release_db_password):
                 result["drift"].append("the release's %s holds another database password than %s (key %s)"
                                        % (db_name, p["name"], cs.DATABASE_KEY))
-            if password == cs.PUBLIC_DEFAULTS["database.internal.password"]:
+            if password == cs.PUBLIC_DATABASE_PASSWORD:
                 module.warn("the internal database of release %s still uses the chart's public default password: "
                             "rotate it (docs/runbooks/harbor-chart-credentials.md)" % p["release"])
                 result["public_defaults"] = ["database.internal.password"]

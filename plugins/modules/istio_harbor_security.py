@@ -321,7 +321,7 @@ injection:
     in_force: true
 """
 
-from ansible_collections.berth.platform.plugins.module_utils.chart_names import component_name
+from ansible_collections.berth.platform.plugins.module_utils import chart_names
 from ansible_collections.berth.platform.plugins.module_utils.ensure import ensure
 from ansible_collections.berth.platform.plugins.module_utils.errors import Forbidden
 from ansible_collections.berth.platform.plugins.module_utils.istio import harbor_security as hs
@@ -388,7 +388,7 @@ def chart_services(p):
     name_override, fullname_override = p.get("name_override"), p.get("fullname_override")
 
     def chart(component):
-        return component_name(component, release, name_override, fullname_override)
+        return chart_names.component_name(component, release, name_override, fullname_override)
     rt = p["routes"]
     return dict(core=rt["core_service"] or chart("core"), portal=rt["portal_service"] or chart("portal"),
                 registry=p["registry_service"] or chart("registry"))
@@ -460,7 +460,7 @@ def check_injection(module, client, p):
     """Harbor's namespace and pods as the sidecar injector left them; fails (or warns with
     require_injection=false) when the mesh would not be in force. Reads only."""
     enforced = enforced_by_sidecars(p)
-    ns, app = p["namespace"], hs.chart_app_label(p.get("name_override"))
+    ns, app = p["namespace"], chart_names.name(p.get("name_override"))
     if enforced is None:
         if p["state"] == "present" and module.check_mode and not _namespace_exists(client, ns):
             module.warn("namespace %s does not exist yet: no server-side dry run in it" % ns)

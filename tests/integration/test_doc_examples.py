@@ -106,23 +106,17 @@ policy_constraints:
 """
 
 # Tasks run before an example, for the registered results it reads (real, read-only).
+TENANTS_PLAN = """
+- name: A tenants plan for the filter (check mode)
+  berth.platform.tenants:
+    cluster: east
+    teams: [{name: Team A}]
+  check_mode: true
+  register: tenant_bulk_result
+"""
 SETUP_TASKS = {
-    "plugins/filter/drift_rows.py": """
-- name: A tenants plan for the filter (check mode)
-  berth.platform.tenants:
-    cluster: east
-    teams: [{name: Team A}]
-  check_mode: true
-  register: tenant_bulk_result
-""",
-    "plugins/filter/drift_report.py": """
-- name: A tenants plan for the filter (check mode)
-  berth.platform.tenants:
-    cluster: east
-    teams: [{name: Team A}]
-  check_mode: true
-  register: tenant_bulk_result
-- name: Its rows
+    "plugins/filter/drift_rows.py": TENANTS_PLAN,
+    "plugins/filter/drift_report.py": TENANTS_PLAN + """- name: Its rows
   ansible.builtin.set_fact:
     drift_rows: "{{ tenant_bulk_result | berth.platform.drift_rows('east') }}"
 """,

@@ -57,9 +57,8 @@ ADMIN_KEY = "HARBOR_ADMIN_PASSWORD"
 DATABASE_KEY = "DATABASE_PASSWORD"
 CHART_DATABASE_KEY = "POSTGRES_PASSWORD"
 DATABASE_PASSWORD_LENGTH = 32
-# The chart's public defaults: a stored value equal to one of them is reported, never kept silently.
-PUBLIC_DEFAULTS = {"database.internal.password": "changeit", "harborAdminPassword": "Harbor12345",
-                   "registry.credentials.password": "harbor_registry_password", "secretKey": "not-a-secure-key"}
+# The chart's public default for it (database.internal.password): a release still using it is reported.
+PUBLIC_DATABASE_PASSWORD = "changeit"
 
 
 def random_text(length):

@@ -44,7 +44,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.berth.platform.plugins.module_utils.chart_names import CHART_NAME
+from ansible_collections.berth.platform.plugins.module_utils import chart_names
 from ansible_collections.berth.platform.plugins.module_utils.errors import BerthError, ValidationError
 
 # The paths clients use on core (Harbor 2.15 src/server/route.go and its API): the REST API and
@@ -191,14 +191,9 @@ class MeshNotInForce(BerthError):
     """Harbor's namespace or pods are not injected, so the mesh policies would be enforced by nothing."""
 
 
-def chart_app_label(name_override=None):
-    """The chart's ``harbor.name``: the ``app`` label of every Harbor pod."""
-    return (name_override or CHART_NAME)[:63].rstrip("-")
-
-
 def default_selector(component, name_override=None):
     """The official chart's labels of one component's pods."""
-    return {"app": chart_app_label(name_override), "component": component}
+    return {"app": chart_names.name(name_override), "component": component}
 
 
 def namespace_injection(namespace_obj):

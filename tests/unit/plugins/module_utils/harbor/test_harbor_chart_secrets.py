@@ -39,7 +39,7 @@ def test_chart_values_name_the_secret_and_hold_no_value():
 def test_the_internal_database_password_is_made_once_or_adopted():
     made = cs.complete({}, database_password=None)
     assert len(made[cs.DATABASE_KEY]) == cs.DATABASE_PASSWORD_LENGTH
-    assert made[cs.DATABASE_KEY] != cs.PUBLIC_DEFAULTS["database.internal.password"]
+    assert made[cs.DATABASE_KEY] != cs.PUBLIC_DATABASE_PASSWORD
     assert cs.complete(dict(made), database_password=None)[cs.DATABASE_KEY] == made[cs.DATABASE_KEY]
     # A release that already runs keeps the password its database was initialised with.
     assert cs.complete({}, database_password="release-own")[cs.DATABASE_KEY] == "release-own"

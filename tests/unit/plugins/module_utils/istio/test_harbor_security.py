@@ -6,6 +6,7 @@ not be reachable through the gateway; the routes must name the release's Service
 import pytest
 import yaml
 
+from ansible_collections.berth.platform.plugins.module_utils import chart_names
 from ansible_collections.berth.platform.plugins.module_utils.errors import ValidationError
 from ansible_collections.berth.platform.plugins.module_utils.istio import harbor_security as hs
 from ansible_collections.berth.platform.plugins.modules import istio_harbor_security as module
@@ -348,7 +349,7 @@ def test_injection_problem_for_an_unlabelled_namespace():
 def test_injection_in_force():
     report = hs.injection_report("harbor", ns_obj(**{"istio.io/rev": "canary"}), [pod("harbor-core-1")], "harbor")
     assert report["in_force"] and hs.injection_problem(report, "mtls_mode STRICT") is None
-    assert hs.chart_app_label("registry") == "registry" and hs.chart_app_label(None) == "harbor"
+    assert chart_names.name("registry") == "registry" and chart_names.name(None) == "harbor"
 
 
 @pytest.mark.parametrize("overrides,expected", [
