@@ -19,7 +19,7 @@ OLDEST_VENV := $(CACHE)/venv-oldest-$(shell sha256sum requirements-oldest.txt | 
 OLDEST_SANITY_ROOT := $(CACHE)/sanity-oldest-$(notdir $(COLLECTIONS))/ansible_collections/berth/platform
 DOCS_VENV := $(CACHE)/venv-docs-$(shell sha256sum requirements-docs.txt | cut -c1-12)
 
-.PHONY: help venv lab-deps lab-up lab-fresh lab-down demo molecule bench-tenants sanity sanity-oldest unit-oldest matrix docs lint unit integration pytest build test bench lock clean
+.PHONY: help venv lab-deps lab-up lab-fresh lab-down demo molecule bench-tenants bench-peer sanity sanity-oldest unit-oldest matrix docs lint unit integration pytest build test bench lock clean
 
 help:
 	@echo "make demo   - start the lab, run playbooks/site.yml on it, show what was made and a skopeo push/pull as team A"
@@ -27,7 +27,7 @@ help:
 	@echo "make docs   - the HTML docs site (antsibull-docs + Sphinx) in build/docs/html"
 	@echo "make molecule - molecule/default: site.yml on the lab, idempotence, verify, cleanup"
 	@echo "make matrix - sanity and unit tests on the oldest ansible-core meta/runtime.yml claims"
-	@echo "other: venv lab-up lab-down sanity lint unit integration build bench bench-tenants lock clean"
+	@echo "other: venv lab-up lab-down sanity lint unit integration build bench bench-tenants bench-peer lock clean"
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -126,14 +126,23 @@ build: venv
 # Benchmarks against the lab (make lab-up first); they print numbers only, docs/performance.md
 # keeps a run. 1) per-task cost of the Keycloak modules next to community.general's; 2) tenants.yml
 # for BENCH_TEAMS teams in bulk and per item (ratio), then BENCH_TEAMS_BULK teams in bulk only:
-# cold create, no-op rerun, 1 % changed - wall time, requests per server, peak RSS.
+# cold create, no-op rerun, 1 % changed - wall time, requests per server, peak RSS; 3) tenants.yml
+# against OpenTofu + terraform-provider-harbor (built into ~/.cache/berth-lab) at BENCH_PEER_TEAMS,
+# BENCH_PEER_REPEATS times: cold, no-op, plan/--check, 1 % changed, with ratios and wrong answers.
 BENCH_TASKS ?= 25
 BENCH_ROUNDS ?= 3
 BENCH_TEAMS ?= 50
 BENCH_TEAMS_BULK ?= 500
+BENCH_PEER_TEAMS ?= 50,200,500
+BENCH_PEER_REPEATS ?= 3
 bench: venv
 	$(BIN)/python tests/benchmarks/bench.py --tasks $(BENCH_TASKS) --rounds $(BENCH_ROUNDS)
 	$(MAKE) bench-tenants
+	$(MAKE) bench-peer
+
+bench-peer: venv
+	tests/lab/build/build tofu terraform-provider-harbor
+	$(BIN)/python tests/benchmarks/peer_bench.py --teams $(BENCH_PEER_TEAMS) --repeats $(BENCH_PEER_REPEATS)
 
 bench-tenants: venv
 	$(BIN)/python tests/benchmarks/tenants_bench.py --teams $(BENCH_TEAMS) --modes bulk,loop

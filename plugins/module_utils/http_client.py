@@ -108,6 +108,13 @@ class HttpClient:
         return None
 
     # -- core ----------------------------------------------------------------
+    def pool_size(self, connections):
+        """Keep up to ``connections`` connections open to the server (requests keeps 10 by
+        default): threads beyond that would each pay a new TLS handshake per request."""
+        if connections > 10:
+            adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=connections, max_retries=0)
+            self.session.mount(self.base_url.split("://", 1)[0] + "://", adapter)
+
     def url(self, path):
         return path if path.startswith(("http://", "https://")) else self.base_url + path
 

@@ -24,9 +24,11 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.berth.platform.plugins.module_utils.ensure import Prefetched, ensure
-from ansible_collections.berth.platform.plugins.module_utils.errors import BerthError, ValidationError
+from ansible_collections.berth.platform.plugins.module_utils.errors import (
+    ApiError, BerthError, TransportError, ValidationError,
+)
 from ansible_collections.berth.platform.plugins.module_utils.harbor.members import (
-    ROLE_NAMES, MemberAdapter, desired_member, exact_members, role_name,
+    GROUP_TYPE_IDS, ROLE_NAMES, MemberAdapter, desired_member, exact_members, role_id, role_name,
 )
 from ansible_collections.berth.platform.plugins.module_utils.harbor.projects import ProjectAdapter, parse_size
 from ansible_collections.berth.platform.plugins.module_utils.harbor.robots import (
@@ -136,20 +138,35 @@ def _plan_team(team, settings):
 
 
 class Snapshot:
-    """Current state from list calls, read once before any team is planned."""
+    """Current state from list calls, read once before any team is planned - the five lists side
+    by side, Harbor's two with their pages side by side too (``workers`` at a time).
 
-    def __init__(self, harbor, k8s, settings):
-        quotas = dict(((q.get("ref") or {}).get("id"), q) for q in harbor.quotas())
-        self.projects = {}
-        for project in harbor.projects():
-            project["_quota"] = quotas.get(project["project_id"])
-            self.projects[project["name"]] = project
-        self.namespaces = dict((n["metadata"]["name"], n) for n in k8s.list("v1", "Namespace"))
+    The quota list is the slow one (Harbor waits 16 ms for each quota it lists): teams start
+    without it, read their member and robot lists, and wait for it only to compare a quota."""
+
+    def __init__(self, harbor, k8s, settings, workers=8):
         selector = "%s=%s" % (CLUSTER_LABEL, settings.cluster)
-        self.secrets = dict(((s["metadata"]["namespace"], s["metadata"]["name"]), s)
-                            for s in k8s.list("v1", "Secret", label_selector=selector))
-        self.accounts = dict(((a["metadata"]["namespace"], a["metadata"]["name"]), a)
-                             for a in k8s.list("v1", "ServiceAccount"))
+        reads = dict(quotas=lambda: harbor.quotas(workers=2 * workers),
+                     projects=lambda: harbor.projects(workers=workers),
+                     namespaces=lambda: k8s.list("v1", "Namespace"),
+                     secrets=lambda: k8s.list("v1", "Secret", label_selector=selector),
+                     accounts=lambda: k8s.list("v1", "ServiceAccount"))
+        self.pool = ThreadPoolExecutor(max_workers=len(reads))
+        futures = dict((name, self.pool.submit(read)) for name, read in reads.items())
+        self.pool.shutdown(wait=False)
+        self.quota_list = futures.pop("quotas")
+        self.quotas_by_project = None
+        got = dict((name, future.result()) for name, future in futures.items())
+        self.projects = dict((p["name"], p) for p in got["projects"])
+        self.namespaces = dict((n["metadata"]["name"], n) for n in got["namespaces"])
+        self.secrets = dict(((s["metadata"]["namespace"], s["metadata"]["name"]), s) for s in got["secrets"])
+        self.accounts = dict(((a["metadata"]["namespace"], a["metadata"]["name"]), a) for a in got["accounts"])
+
+    def quota(self, project_id):
+        """The listed quota record of a project (None when the list holds none)."""
+        if self.quotas_by_project is None:
+            self.quotas_by_project = dict(((q.get("ref") or {}).get("id"), q) for q in self.quota_list.result())
+        return self.quotas_by_project.get(project_id)
 
     def managed_teams(self):
         """Namespaces that carry the collection's marker, by team name (for exclusive)."""
@@ -171,6 +188,9 @@ class TeamRun:
         self.after = {}
         self.ns_new = False
         self.project = None
+        self.project_new = False  # created by this run: it holds no member or robot of ours yet
+        self.listed_members = None  # the project's members and robots, when read up front
+        self.listed_robots = None
         self.warnings = []
 
     # -- bookkeeping -------------------------------------------------------------------
@@ -192,6 +212,12 @@ class TeamRun:
 
     # -- present -----------------------------------------------------------------------
     def present(self):
+        known = self.r.snapshot.projects.get(self.ns)
+        if known is not None:  # read what the team needs anyway while the quota list loads
+            if self.s.oidc_members:
+                self.listed_members = self.r.harbor.paged("/projects/%d/members" % known["project_id"])
+            self.listed_robots = list_robots(self.r.harbor, "project", known["project_id"])
+        self.r.snapshot.quota(None)  # the quota list read (or its error raised) before this team writes
         self.namespace()
         self.project_present()
         if self.r.check_mode and self.project is None:
@@ -200,7 +226,9 @@ class TeamRun:
         if self.s.oidc_members:
             self.members()
         in_use = []
-        robots = list_robots(self.r.harbor, "project", self.project["project_id"])
+        robots = self.listed_robots
+        if robots is None:
+            robots = [] if self.project_new else list_robots(self.r.harbor, "project", self.project["project_id"])
         for kind in KINDS:
             in_use.extend(self.robot(kind, robots))
         self.revoke_unused(robots, in_use)
@@ -220,12 +248,22 @@ class TeamRun:
     def project_present(self):
         desired = dict(name=self.ns, public=False, storage_quota=self.team["quota"])
         current = self.r.snapshot.projects.get(self.ns)
-        outcome = self.record("project", self.ensure(Prefetched(ProjectAdapter(self.r.harbor), current), desired))
+        adapter = ProjectAdapter(self.r.harbor)
+        if current is not None and "_quota" not in current:
+            current["_quota"] = self.r.snapshot.quota(current["project_id"])
+        if current is not None and current.get("_quota") is None and desired["storage_quota"] is not None:
+            # Listed without a quota (the list was read while the project was being made, or Harbor
+            # keeps none): ask for this one rather than take it as missing.
+            current["_quota"] = adapter.read_quota(current["project_id"])
+        outcome = self.record("project", self.ensure(Prefetched(adapter, current), desired))
         # In check mode a project still to be created has no id: what needs one follows it.
         self.project = outcome.resource or current
+        self.project_new = outcome.action == "create" and not self.r.check_mode
 
     def members(self):
-        listed = self.r.harbor.paged("/projects/%d/members" % self.project["project_id"])
+        listed = self.listed_members
+        if listed is None:
+            listed = [] if self.project_new else self.r.harbor.paged("/projects/%d/members" % self.project["project_id"])
         admins_group = normalize_name(self.team["name"] + "-admins", kind="group")
         wanted = [(self.ns, self.s.member_role, "present"),
                   (admins_group, self.s.admin_role, "present" if self.team["admins"] else "absent")]
@@ -235,10 +273,28 @@ class TeamRun:
                 continue
             if state == "absent" and not same:
                 continue
+            if state == "present" and not same and self.add_group(group, role):
+                continue
             desired = desired_member(self.ns, role=role if state == "present" else None, group=group,
                                      group_type="oidc", state=state)
             self.record("member %s" % group, self.ensure(MemberAdapter(self.r.harbor, state=state),
                                                          desired, state=state))
+
+    def add_group(self, group, role):
+        """Add the OIDC group ``group`` in one request, naming it: Harbor finds the group by name
+        and type itself (and onboards an unknown one in oidc_auth). False when that is not the
+        whole story - check mode, a refusal, an answer that may not have been applied - so the
+        member adapter's path (find, then a duplicate-safe create) takes over and says why."""
+        if self.r.check_mode:
+            return False
+        body = dict(role_id=role_id(role), member_group=dict(group_name=group, group_type=GROUP_TYPE_IDS["oidc"]))
+        try:
+            self.r.harbor.request("POST", "/projects/%d/members" % self.project["project_id"], json_body=body)
+        except (ApiError, TransportError):
+            return False
+        self.note("member %s" % group, "create", {},
+                  dict(project=self.ns, group=group, group_type="oidc", role=role))
+        return True
 
     def stored_credentials(self, kind):
         """(robot name, full name, secret) from the first of this kind's Secrets that holds one
@@ -295,7 +351,7 @@ class TeamRun:
         for name, secret_type, accounts in shapes:
             desired = rs.manifest(name, self.ns, secret_type, config, labels)
             current = self.r.snapshot.secrets.get((self.ns, name))
-            if current is None:  # not labelled for this cluster: read it rather than assume none
+            if current is None and not self.ns_new:  # not labelled for this cluster: read it, don't assume none
                 current = self.r.k8s.get("v1", "Secret", name, self.ns)
             adapter = Prefetched(rs.RegistrySecretAdapter(self.r.k8s, kind="secret"), current)
             self.record("secret %s" % name, self.ensure(adapter, desired))
@@ -434,9 +490,12 @@ class Reconcile:
 
     def run(self, teams, exclusive=False):
         """Returns one result per team (and per marked team not listed, when exclusive)."""
+        if not teams and not exclusive:
+            return []  # nothing to reconcile, nothing to read
         for kind in ("Namespace", "Secret", "ServiceAccount"):
             self.k8s.resource("v1", kind)  # discovery once, before the threads
-        self.snapshot = Snapshot(self.harbor, self.k8s, self.settings)
+        self.harbor.pool_size(3 * self.concurrency)  # the teams' threads and the quota list's
+        self.snapshot = Snapshot(self.harbor, self.k8s, self.settings, workers=self.concurrency)
         work = list(teams)
         if exclusive:
             listed = set(t["ns"] for t in teams)
@@ -445,7 +504,11 @@ class Reconcile:
                     work.append(dict(name=name, ns=name, state="absent", purge=False, unlisted=True,
                                      robots={}, service_accounts=self.settings.default_service_accounts))
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(self.one, work))
+            results = list(pool.map(self.one, work))
+        failed = self.snapshot.quota_list.exception()
+        if failed is not None:  # every team stopped on it before writing: one error, not one per team
+            raise failed
+        return results
 
     def one(self, team):
         run = TeamRun(self, team)

@@ -240,6 +240,15 @@ msg:
   returned: always
   type: str
   sample: "500 teams: 3 created, 2 updated, 0 removed, 495 unchanged, 0 failed"
+requests:
+  description:
+    - The requests this run sent to Harbor and to the Kubernetes API server (API discovery, mostly
+      answered from the kubernetes library's cache, not counted) - what a run costs the servers.
+    - A converged run reads Harbor about twice a team (each project's member and robot lists) plus a
+      few pages of the project and quota lists; a cold run writes about four times a team.
+  returned: when the run reached the servers
+  type: dict
+  sample: {harbor: 1012, kubernetes: 3}
 summary:
   description: How many teams ended in each status.
   returned: always
@@ -350,8 +359,8 @@ def main():
         module.fail_error(exc)
 
     def action():
-        reconcile = bulk.Reconcile(HarborClient.from_params(p), _k8s().K8sClient(api), settings,
-                                   check_mode=module.check_mode, concurrency=p["concurrency"])
+        harbor, k8s = HarborClient.from_params(p), _k8s().K8sClient(api)
+        reconcile = bulk.Reconcile(harbor, k8s, settings, check_mode=module.check_mode, concurrency=p["concurrency"])
         results = reconcile.run(teams, exclusive=p["exclusive"])
         diffs = [dict(before_header="%s (%s)" % (r["namespace"], r["status"]), after_header=r["namespace"],
                       before=r["diff"]["before"], after=r["diff"]["after"])
@@ -361,7 +370,8 @@ def main():
             for warning in result.pop("warnings", []):
                 module.warn("%s: %s" % (result["name"], warning))
         out = dict(changed=any(r.get("changes") for r in results), teams=results,
-                   summary=bulk.summary(results), msg=bulk.summary_line(results, module.check_mode))
+                   summary=bulk.summary(results), msg=bulk.summary_line(results, module.check_mode),
+                   requests=dict(harbor=harbor.requests_sent, kubernetes=k8s.requests_sent))
         if module._diff:
             out["diff"] = diffs
         failed = [r for r in results if r["status"] == "failed"]

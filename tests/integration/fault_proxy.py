@@ -114,7 +114,10 @@ class FaultProxy:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        # The handshake happens in the connection's own thread, on its first read: done in
+        # accept(), it would serialise every new client connection behind the one before.
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True,
+                                                 do_handshake_on_connect=False)
         # One upstream session per handler thread: a requests.Session shared by the threads of
         # concurrent clients mixed up their requests (Harbor answered 401 to valid credentials).
         self.sessions = threading.local()

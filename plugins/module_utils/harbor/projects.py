@@ -47,7 +47,6 @@ QUOTAS_OFF = ("Harbor's quota_per_project_enable setting is off: Harbor neither 
               "per-project quota (it drops storage_limit when it creates a project)")
 QUOTAS_OFF_HINT = ("turn per-project quotas on (PUT /api/v2.0/configurations "
                    "{\"quota_per_project_enable\": true}, as an admin), or leave storage_quota out")
-_UNKNOWN = object()
 _UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000 ** 2, "mb": 1000 ** 2,
           "g": 1000 ** 3, "gb": 1000 ** 3, "t": 1000 ** 4, "tb": 1000 ** 4,
           "ki": 1024, "kib": 1024, "mi": 1024 ** 2, "mib": 1024 ** 2,
@@ -121,9 +120,10 @@ def quota_setting(harbor, project_ids=()):
     account that may read the project's quota, which ``/users/current/permissions`` tells. The
     answer is kept on the client for the rest of the run.
     """
-    known = getattr(harbor, "_berth_quota_setting", _UNKNOWN)
-    if known is not _UNKNOWN:
-        return known
+    return harbor.once("quota_per_project_enable", lambda: _quota_setting(harbor, project_ids))
+
+
+def _quota_setting(harbor, project_ids):
     try:
         setting = (harbor.configurations().get("quota_per_project_enable") or {}).get("value")
         enabled = None if setting is None else bool(setting)
@@ -131,7 +131,6 @@ def quota_setting(harbor, project_ids=()):
         enabled = None
         for project_id in project_ids[:1]:
             enabled = _quota_in_summary(harbor, project_id)
-    harbor._berth_quota_setting = enabled
     return enabled
 
 
@@ -219,17 +218,16 @@ class ProjectAdapter(Adapter):
     def _quota_sample(self):
         """Ids of projects with a quota record (at most one), from ``GET /quotas``: proves the account
         may read quotas, else refuses. Asked once per client (tenants creates many projects)."""
-        sample = getattr(self.harbor, "_berth_quota_sample", None)
-        if sample is None:
-            try:
-                quotas = self.harbor.get_json("/quotas", params={"reference": "project", "page_size": 1}) or []
-            except Forbidden as exc:
-                raise Forbidden("storage_quota is set, but this account may not read quotas (%s); "
-                                "nothing was written" % exc.message, service="harbor", method="GET",
-                                path="/quotas", status=exc.status, hint=QUOTA_PERMISSION_HINT)
-            sample = [(q.get("ref") or {}).get("id") for q in quotas if (q.get("ref") or {}).get("id")]
-            self.harbor._berth_quota_sample = sample
-        return sample
+        return self.harbor.once("quota_sample", self._read_quota_sample)
+
+    def _read_quota_sample(self):
+        try:
+            quotas = self.harbor.get_json("/quotas", params={"reference": "project", "page_size": 1}) or []
+        except Forbidden as exc:
+            raise Forbidden("storage_quota is set, but this account may not read quotas (%s); "
+                            "nothing was written" % exc.message, service="harbor", method="GET",
+                            path="/quotas", status=exc.status, hint=QUOTA_PERMISSION_HINT)
+        return [(q.get("ref") or {}).get("id") for q in quotas if (q.get("ref") or {}).get("id")]
 
     def preview(self, desired):
         self.quota_preflight(desired, self.current)
@@ -240,16 +238,33 @@ class ProjectAdapter(Adapter):
         body = dict(project_name=desired["name"], metadata=desired_metadata(desired))
         if desired.get("storage_quota") is not None:
             body["storage_limit"] = desired["storage_quota"]
-        self.harbor.request("POST", "/projects", json_body=body)
-        created = self.find(desired)
+        response = self.harbor.request("POST", "/projects", json_body=body)
+        project_id = self.harbor.created_id(response)
+        if project_id is None:  # no Location: read the new project back
+            created = self.find(desired)
+        else:
+            # What Harbor stored is what was sent: the project answered from the request and
+            # the Location header, without reading it back (issue 26).
+            created = dict(name=desired["name"], project_id=project_id, repo_count=0,
+                           metadata=dict({"public": "false"}, **desired_metadata(desired)))
+            self.current = created
         if created is not None and desired.get("storage_quota") is not None:
             created = self._settle_new_quota(created, desired)
         return created
 
     def _settle_new_quota(self, created, desired):
         """Harbor keeps storage_limit only from a creator with the system permission project:create
-        (others get the default, storage_per_project) and only while per-project quotas are on."""
+        (others get the default, storage_per_project) and only while per-project quotas are on.
+
+        The first project this client creates is read back to see which; once Harbor has kept a
+        creator's limit, the next ones (same account, same settings, same run) are taken as sent."""
+        if "_quota" not in created and getattr(self.harbor, "_berth_quota_kept", False):
+            created["_quota"] = dict(hard=dict(storage=desired["storage_quota"]), used=dict(storage=0))
+            return created
+        if "_quota" not in created:
+            created["_quota"] = self.read_quota(created["project_id"])
         quota = created.get("_quota")
+        self.harbor._berth_quota_kept = quota is not None and quota_hard(quota) == desired["storage_quota"]
         if quota is None:
             raise Conflict("Harbor created project %s but stored no quota for it: %s"
                            % (desired["name"], QUOTAS_OFF), service="harbor", method="POST",
@@ -278,7 +293,12 @@ class ProjectAdapter(Adapter):
         if meta:
             self.harbor.request("PUT", "/projects/%d" % current["project_id"],
                                 json_body=dict(metadata=meta))
-        return self.find(desired)
+        # Harbor answers both writes with no body; the project is what it was plus what was sent.
+        updated = dict(current, metadata=dict(current.get("metadata") or {}, **meta))
+        if "storage_quota" in changes:
+            quota = current["_quota"]
+            updated["_quota"] = dict(quota, hard=dict(quota.get("hard") or {}, storage=desired["storage_quota"]))
+        return updated
 
     def delete(self, current):
         name = current["name"]

@@ -270,13 +270,26 @@ class RobotAdapter(Adapter):
                     duration=-1 if desired.get("duration") is None else desired["duration"],
                     disable=bool(desired.get("disable")), permissions=desired["permissions"])
         created = self.harbor.send_json("POST", "/robots", body)
-        robot = self.find(dict(desired, secret=None)) or created
+        robot = self._as_created(created, body, desired) or self.find(dict(desired, secret=None)) or created
         explicit = desired.get("secret")
         if explicit not in (None, ROTATE):
             self._set_secret(robot, explicit)
             robot["_secret"] = explicit
         else:
             robot["_secret"] = created["secret"]
+        return robot
+
+    def _as_created(self, created, body, desired):
+        """The new robot from Harbor's answer (id, full name, times) and what was sent, without
+        reading it back (issue 26); None when the answer lacks what a view needs."""
+        stored = stored_name(self.level, self.project, desired["name"])
+        name = (created or {}).get("name") or ""
+        if not (created or {}).get("id") or not name.endswith(stored):
+            return None
+        robot = dict(body, id=created["id"], name=name, creation_time=created.get("creation_time"),
+                     expires_at=created.get("expires_at"), editable=True)
+        robot["_prefix"] = name[:-len(stored)]
+        self.current_id = created["id"]
         return robot
 
     def adopt(self, found, desired):

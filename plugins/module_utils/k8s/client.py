@@ -121,13 +121,14 @@ class K8sClient:
         self.api = api
         self.retry = retry or RetryPolicy()
         self._dynamic = None
+        self.requests_sent = 0  # requests to the API server (discovery, mostly cached, not counted)
         # The caller's option names, for hints; else those api_client was given.
         self.option_names = option_names if option_names is not None else getattr(api, "berth_option_names", None)
 
     @property
     def dynamic(self):
         if self._dynamic is None:
-            self._dynamic = self._call("GET", "/apis", lambda: DynamicClient(self.api))
+            self._dynamic = self._call("GET", "/apis", lambda: DynamicClient(self.api), counted=False)
         return self._dynamic
 
     def resource(self, api_version, kind):
@@ -136,7 +137,7 @@ class K8sClient:
         dynamic = self.dynamic
         try:
             return self._call("GET", "/apis/" + api_version, lambda: dynamic.resources.get(
-                api_version=api_version, kind=kind))
+                api_version=api_version, kind=kind), counted=False)
         except ResourceNotFoundError:
             raise NotFound("%s %s is not served by this cluster" % (api_version, kind),
                            service=self.service, method="GET", path="/apis/" + api_version,
@@ -203,12 +204,13 @@ class K8sClient:
                                                          label_selector=label_selector).to_dict())
         return result.get("items") or []
 
-    def _call(self, method, path, func):
+    def _call(self, method, path, func, counted=True):
         # Every call here is idempotent (GET, DELETE, server-side apply), so the
         # shared policy may repeat it; PATCH is mapped to PUT for that reason.
         policy_method = "PUT" if method == "PATCH" else method
         retry_index = 0
         while True:
+            self.requests_sent += counted
             try:
                 return self._call_once(method, path, func)
             except (TransportError, ApiError) as exc:
