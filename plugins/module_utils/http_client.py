@@ -111,9 +111,11 @@ class HttpClient:
     def pool_size(self, connections):
         """Keep up to ``connections`` connections open to the server (requests keeps 10 by
         default): threads beyond that would each pay a new TLS handshake per request."""
-        if connections > 10:
-            adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=connections, max_retries=0)
-            self.session.mount(self.base_url.split("://", 1)[0] + "://", adapter)
+        prefix = self.base_url.split("://", 1)[0] + "://"
+        # Only requests' own adapter is replaced, never one a caller mounted (tests, proxies).
+        if connections > 10 and type(self.session.get_adapter(self.base_url)) is requests.adapters.HTTPAdapter:
+            self.session.mount(prefix, requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=connections,
+                                                                     max_retries=0))
 
     def url(self, path):
         return path if path.startswith(("http://", "https://")) else self.base_url + path

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.berth.platform.plugins.module_utils.ensure import Prefetched, ensure
 from ansible_collections.berth.platform.plugins.module_utils.errors import (
-    ApiError, BerthError, TransportError, ValidationError,
+    ApiError, BerthError, Conflict, TransportError, ValidationError,
 )
 from ansible_collections.berth.platform.plugins.module_utils.harbor.members import (
     GROUP_TYPE_IDS, ROLE_NAMES, MemberAdapter, desired_member, exact_members, role_id, role_name,
@@ -241,6 +241,12 @@ class TeamRun:
             meta["annotations"] = {"berth.platform/display-name": self.team["display_name"]}
         desired = {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
         current = self.r.snapshot.namespaces.get(self.ns)
+        if current is not None and current["metadata"].get("deletionTimestamp"):
+            # Its objects are going: Secrets that look current would name robots of a project
+            # that may be gone too, and the API server refuses new objects in it.
+            raise Conflict("namespace %s is being deleted (Terminating since %s); nothing of this team was "
+                           "changed" % (self.ns, current["metadata"]["deletionTimestamp"]), service="k8s",
+                           hint="run again once the namespace is gone (kubectl get namespace %s)" % self.ns)
         outcome = self.record("namespace", self.ensure(
             Prefetched(ManifestAdapter(self.r.k8s, kind="namespace"), current), desired))
         self.ns_new = outcome.action == "create"

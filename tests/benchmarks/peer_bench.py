@@ -29,10 +29,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import requests
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -238,6 +240,29 @@ def read_back(api, quotas):
         return [reason for reason in pool.map(one, sorted(quotas)) if reason]
 
 
+def harbor_alone(lab, url, robot, names, workers=8):
+    """Seconds Harbor takes to answer a no-op's per-team reads (each project's members and robots,
+    2 a team) with the measured robot at the tenants module's concurrency, from bare keep-alive
+    clients: the floor under any tool's no-op at this N."""
+    ids = [p["project_id"] for p in all_pages(HarborApi(lab), "/projects") if p["name"] in set(names)]
+    local = threading.local()
+
+    def get(path, **params):
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+            local.session.auth = tuple(robot[:2])
+        local.session.get(url + "/api/v2.0" + path, params=dict(params, page=1, page_size=100),
+                          verify=lab["HARBOR_CA_PATH"], timeout=30).raise_for_status()
+
+    def reads(project_id):
+        get("/projects/%d/members" % project_id)
+        get("/robots", q="Level=project,ProjectID=%d" % project_id)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(reads, ids))
+    return time.perf_counter() - started
+
+
 def all_pages(api, path, **params):
     items, page = [], 1
     while True:
@@ -259,6 +284,13 @@ def remove(api, k8s, projects, namespaces=()):
             k8s.delete_namespace(name)
         except Exception:  # noqa: BLE001 - already gone
             pass
+    # The next repeat uses the same names: a namespace still Terminating would fail its teams.
+    deadline = time.time() + 300
+    while namespaces and time.time() < deadline:
+        left = set(namespaces) & set(n.metadata.name for n in k8s.list_namespace().items)
+        if not left:
+            return
+        time.sleep(1)
 
 
 # -- the run ---------------------------------------------------------------------------
@@ -345,6 +377,10 @@ def measure(tool, n, workdir, lab, api, k8s, proxies, robot, berth_env, tofu, pr
             results.setdefault((n, tool, phase), []).append(dict(
                 wall=wall, cpu=cpu, harbor=requests["harbor"], kubernetes=requests["kubernetes"], module=module,
                 wrong=wrong))
+            if tool == "berth" and phase == PHASES[1]:
+                results.setdefault((n, "harbor", "alone"), []).append(dict(
+                    direct=harbor_alone(lab, lab["HARBOR_URL"], robot, names),
+                    proxy=harbor_alone(lab, proxies["harbor"].url, robot, names)))
             print("N=%d %s %s: %.1f s, CPU %.1f s, %d Harbor / %d Kubernetes requests, %d wrong%s"
                   % (n, tool, phase, wall, cpu, requests["harbor"], requests["kubernetes"], len(wrong),
                      (" (%s)" % "; ".join(wrong[:3])) if wrong else ""), file=sys.stderr)
@@ -378,8 +414,15 @@ def report(results, counts, opts, before, after, startup, built):
     print(table(["N", "phase", "berth s", "tofu s", "berth/tofu", "berth module s", "CPU s berth / tofu",
                  "Harbor requests berth / tofu", "a team", "berth K8s requests", "wrong teams berth / tofu"],
                 rows, opts.markdown))
+    for n in counts:
+        alone = results.get((n, "harbor", "alone"))
+        if alone:
+            print("N=%d: Harbor alone answers the no-op's %d per-team reads (8 at a time, the same robot) in %.1f s "
+                  "direct, %.1f s through the counting proxy (medians)" % (
+                      n, 2 * n, statistics.median(a["direct"] for a in alone),
+                      statistics.median(a["proxy"] for a in alone)))
     wrongs = sorted(set("%s N=%d %s: %s" % (tool, n, phase, w) for (n, tool, phase), runs in results.items()
-                        for r in runs for w in r["wrong"][:3]))
+                        for r in runs for w in r.get("wrong", [])[:3]))
     if wrongs:
         print("\nwrong answers (first 3 per run):\n" + "\n".join(wrongs))
 

@@ -189,3 +189,27 @@ def test_bulk_reconcile_lifecycle(bulk):
 def _deleted(b, key):
     ns = b.core.list_namespace(field_selector="metadata.name=" + b.names[key]).items
     return not ns or ns[0].metadata.deletion_timestamp is not None
+
+
+def test_a_terminating_namespace_fails_its_team_only(bulk):
+    """A namespace being deleted still holds its Secrets for a while: taking them as current would
+    report the team converged with robots of a project that may be gone. Its team fails, saying so,
+    with nothing written for it; the other team converges."""
+    b = bulk
+    held = "bulk-t-%s" % b.suffix
+    group = create_group(b.api, held, group_type=3)
+    b.core.create_namespace({"metadata": {"name": held, "finalizers": ["berth.platform/test-hold"]}})
+    try:
+        b.core.delete_namespace(held)  # stays Terminating while the finalizer is there
+        result = b.run([dict(name=held), b.team("a")], may_fail=True)
+        assert result.get("failed"), result["msg"]
+        teams = b.by_name(result)
+        assert teams[held]["status"] == "failed", teams[held]
+        assert "is being deleted (Terminating since" in teams[held]["error"]
+        assert "nothing of this team was changed" in teams[held]["error"]
+        assert teams[b.names["a"]]["status"] in ("created", "updated", "unchanged")
+        assert b.api.project(held) is None  # read back: no project made for it
+    finally:
+        b.core.patch_namespace(held, {"metadata": {"finalizers": None}})
+        b.run([b.team("a", state="absent", purge=True)], may_fail=True)
+        b.api.call("DELETE", "/usergroups/%s" % group, expect=(200, 404))

@@ -189,3 +189,63 @@ def test_a_new_project_given_the_default_quota_gets_the_wanted_one():
     created = run(fake, storage_quota=GIB)
     assert created.resource["_quota"]["hard"]["storage"] == GIB
     assert [(m, p) for m, p, _q, _b in fake.writes()] == [("POST", "/projects"), ("PUT", "/quotas/1")]
+
+
+# -- a create answers from what was sent (issue 26) -------------------------------------------
+def test_a_create_is_not_read_back():
+    fake = ProjectHarbor()
+    created = run(fake, public=False, auto_scan=True)
+    after_post = fake.sent[[s[0] for s in fake.sent].index("POST") + 1:]
+    assert after_post == []
+    assert created.resource["project_id"] == 1 and created.resource["metadata"] == {"public": "false", "auto_scan": "true"}
+    assert run(fake, public=False, auto_scan=True).action == "none"  # what it answered is what Harbor holds
+
+
+def test_only_the_first_create_of_a_client_reads_its_quota_back():
+    fake = ProjectHarbor()
+    client = fake.client()
+    for name in ("team-a", "team-b", "team-c"):
+        outcome = engine.ensure(ProjectAdapter(client), dict(name=name, storage_quota=GIB))
+        assert outcome.resource["_quota"]["hard"]["storage"] == GIB
+    read_backs = [q for m, p, q, _b in fake.sent if m == "GET" and p == "/quotas" and "reference_id" in q]
+    assert len(read_backs) == 1
+    assert [q["hard"]["storage"] for q in fake.quotas.values()] == [GIB] * 3
+
+
+def test_a_creator_whose_limit_harbor_drops_is_read_back_and_fixed_every_time():
+    fake = ProjectHarbor()
+    route = fake.route
+
+    def as_plain_user(method, path, query, body, headers):
+        if method == "POST" and path == "/projects":
+            body = dict(body, storage_limit=-1)
+        return route(method, path, query, body, headers)
+    fake.route = as_plain_user
+    client = fake.client()
+    for name in ("team-a", "team-b"):
+        engine.ensure(ProjectAdapter(client), dict(name=name, storage_quota=GIB))
+    assert [q["hard"]["storage"] for q in fake.quotas.values()] == [GIB, GIB]
+    assert [p for m, p, _q, _b in fake.writes()] == ["/projects", "/quotas/1", "/projects", "/quotas/2"]
+
+
+def test_an_update_answers_from_what_was_sent():
+    fake = ProjectHarbor()
+    fake.add_project("team-a", storage=GIB)
+    del fake.sent[:]
+    updated = run(fake, storage_quota=2 * GIB, auto_scan=True)
+    first_write = [s[0] for s in fake.sent].index("PUT")
+    assert [s[0] for s in fake.sent[first_write:]] == ["PUT", "PUT"]
+    assert updated.resource["_quota"]["hard"]["storage"] == 2 * GIB
+    assert updated.resource["metadata"]["auto_scan"] == "true"
+
+
+def test_paged_parallel_reads_every_item_once_in_order():
+    fake = ProjectHarbor()
+    for index in range(23):
+        fake.add_project("p-%02d" % index)
+    del fake.sent[:]
+    listed = fake.client().paged_parallel("/projects", workers=4)
+    assert [p["name"] for p in listed] == ["p-%02d" % i for i in range(23)]
+    sizes = [q["page_size"] for _m, _p, q, _b in fake.sent]
+    assert sizes == ["1"] + ["6"] * 4  # one item tells the total, then 4 pages of 6 side by side
+    assert fake.client().projects(workers=4) == fake.client().projects()

@@ -50,3 +50,39 @@ def test_present_in_a_missing_project_still_says_create_it_first():
     adapter = RobotAdapter(FakeHarbor().client(), "project", project="team-gone")
     with pytest.raises(ValidationError, match="project team-gone not found in Harbor .create it first"):
         engine.ensure(adapter, desired_robot(params(project="team-gone")))
+
+
+class RobotHarbor(FakeHarbor):
+    """FakeHarbor plus project robots: POST /robots answers as Harbor does (id, name with the
+    prefix, secret, times); GET /robots lists them."""
+
+    def __init__(self):
+        super().__init__()
+        self.robots = []
+
+    def route(self, method, path, query, body, headers):
+        if method == "POST" and path == "/robots":
+            robot = dict(body, id=len(self.robots) + 1, name="robot$%s+%s" % (body["permissions"][0]["namespace"],
+                                                                             body["name"]),
+                         creation_time="2026-12-07T10:00:00.000Z", expires_at=-1, editable=True)
+            self.robots.append(robot)
+            answer = dict((k, robot[k]) for k in ("id", "name", "creation_time", "expires_at"))
+            answer["secret"] = "Harbor0Made1It"
+            return 201, answer, {"Location": "/api/v2.0/robots/%d" % robot["id"]}
+        if method == "GET" and path == "/robots":
+            return self.page(self.robots, query)
+        return super(RobotHarbor, self).route(method, path, query, body, headers)
+
+
+def test_a_new_robot_is_answered_from_harbors_answer_not_read_back():
+    fake = RobotHarbor()
+    fake.add_project("team-a")
+    desired = desired_robot(params(description="ci pushes"))
+    outcome = engine.ensure(RobotAdapter(fake.client(), "project", project="team-a"), desired)
+    assert [s[:2] for s in fake.sent[-1:]] == [("POST", "/robots")]  # nothing read after the create
+    view = RobotAdapter(None, "project", project="team-a").normalize(outcome.resource)
+    assert view["name"] == "ci" and view["full_name"] == "robot$team-a+ci" and view["id"] == 1
+    assert view["permissions"] == desired["permissions"] and view["description"] == "ci pushes"
+    assert outcome.resource["_secret"] == "Harbor0Made1It"
+    rerun = engine.ensure(RobotAdapter(fake.client(), "project", project="team-a"), dict(desired, secret=None))
+    assert rerun.action == "none"  # what the create answered is what Harbor holds
