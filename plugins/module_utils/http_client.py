@@ -112,8 +112,8 @@ class HttpClient:
         """Keep up to ``connections`` connections open to the server (requests keeps 10 by
         default): threads beyond that would each pay a new TLS handshake per request."""
         prefix = self.base_url.split("://", 1)[0] + "://"
-        # Only requests' own adapter is replaced, never one a caller mounted (tests, proxies).
-        if connections > 10 and type(self.session.get_adapter(self.base_url)) is requests.adapters.HTTPAdapter:
+        # Only an HTTP adapter is replaced, never a transport a caller mounted (tests, proxies).
+        if connections > 10 and isinstance(self.session.get_adapter(self.base_url), requests.adapters.HTTPAdapter):
             self.session.mount(prefix, requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=connections,
                                                                      max_retries=0))
 

@@ -62,9 +62,9 @@ class RobotHarbor(FakeHarbor):
 
     def route(self, method, path, query, body, headers):
         if method == "POST" and path == "/robots":
-            robot = dict(body, id=len(self.robots) + 1, name="robot$%s+%s" % (body["permissions"][0]["namespace"],
-                                                                             body["name"]),
-                         creation_time="2026-12-07T10:00:00.000Z", expires_at=-1, editable=True)
+            full_name = "robot$%s+%s" % (body["permissions"][0]["namespace"], body["name"])
+            robot = dict(body, id=len(self.robots) + 1, name=full_name, creation_time="2026-12-07T10:00:00.000Z",
+                         expires_at=-1, editable=True)
             self.robots.append(robot)
             answer = dict((k, robot[k]) for k in ("id", "name", "creation_time", "expires_at"))
             answer["secret"] = "Harbor0Made1It"
