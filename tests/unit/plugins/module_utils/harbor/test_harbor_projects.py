@@ -176,16 +176,21 @@ def test_create_with_a_quota_converges_and_an_update_writes_the_quota_first():
     assert fake.quotas[1]["hard"]["storage"] == 2 * GIB
 
 
-def test_a_new_project_given_the_default_quota_gets_the_wanted_one():
-    """Harbor keeps storage_limit only from a creator with the system permission project:create."""
-    fake = ProjectHarbor()
+def as_plain_user(fake):
+    """Harbor keeps storage_limit only from a creator with the system permission project:create:
+    ``fake`` answers creates as for a creator without it (the default quota, -1)."""
     route = fake.route
 
-    def as_plain_user(method, path, query, body, headers):
+    def dropping_the_limit(method, path, query, body, headers):
         if method == "POST" and path == "/projects":
             body = dict(body, storage_limit=-1)
         return route(method, path, query, body, headers)
-    fake.route = as_plain_user
+    fake.route = dropping_the_limit
+    return fake
+
+
+def test_a_new_project_given_the_default_quota_gets_the_wanted_one():
+    fake = as_plain_user(ProjectHarbor())
     created = run(fake, storage_quota=GIB)
     assert created.resource["_quota"]["hard"]["storage"] == GIB
     assert [(m, p) for m, p, _q, _b in fake.writes()] == [("POST", "/projects"), ("PUT", "/quotas/1")]
@@ -213,14 +218,7 @@ def test_only_the_first_create_of_a_client_reads_its_quota_back():
 
 
 def test_a_creator_whose_limit_harbor_drops_is_read_back_and_fixed_every_time():
-    fake = ProjectHarbor()
-    route = fake.route
-
-    def as_plain_user(method, path, query, body, headers):
-        if method == "POST" and path == "/projects":
-            body = dict(body, storage_limit=-1)
-        return route(method, path, query, body, headers)
-    fake.route = as_plain_user
+    fake = as_plain_user(ProjectHarbor())
     client = fake.client()
     for name in ("team-a", "team-b"):
         engine.ensure(ProjectAdapter(client), dict(name=name, storage_quota=GIB))
