@@ -141,7 +141,9 @@ class HarborClient(HttpClient):
         quotas takes 1.6 s on an idle Harbor - and pages read side by side overlap those
         waits. One request of one item tells the total; the rest is split into ``workers``
         pages (at most 100 items each). A page that comes back full at the end means items
-        were added meanwhile: the rest is read on, page by page."""
+        were added meanwhile: the rest is read on, page by page. One worker: ``paged``."""
+        if workers <= 1:
+            return self.paged(path, params)
         first = self.request("GET", path, params=dict(params or {}, page=1, page_size=1))
         batch = (first.json() if first.content else None) or []
         total = first.headers.get("X-Total-Count")
@@ -150,14 +152,14 @@ class HarborClient(HttpClient):
         total = int(total)
         if total <= len(batch):
             return batch
-        size = min(PAGE_SIZE, max(1, int(math.ceil(total / float(max(1, workers))))))
+        size = min(PAGE_SIZE, max(1, int(math.ceil(total / float(workers)))))
         pages = int(math.ceil(total / float(size)))
 
         def page(number):
             response = self.request("GET", path, params=dict(params or {}, page=number, page_size=size))
             return (response.json() if response.content else None) or []
 
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, pages))) as pool:
+        with ThreadPoolExecutor(max_workers=min(workers, pages)) as pool:
             batches = list(pool.map(page, range(1, pages + 1)))
         number = pages
         while len(batches[-1]) == size:  # grown while read: go on sequentially
@@ -186,10 +188,7 @@ class HarborClient(HttpClient):
             return found[0] if found else None
 
     def projects(self, workers=1):
-        params = {"with_detail": "true"}
-        if workers > 1:
-            return self.paged_parallel("/projects", params=params, workers=workers)
-        return self.paged("/projects", params=params)
+        return self.paged_parallel("/projects", params={"with_detail": "true"}, workers=workers)
 
     def project_repositories(self, name):
         return self.paged("/projects/%s/repositories" % path_segment(name))
@@ -200,10 +199,7 @@ class HarborClient(HttpClient):
         return quotas[0] if quotas else None
 
     def quotas(self, workers=1):
-        params = {"reference": "project"}
-        if workers > 1:
-            return self.paged_parallel("/quotas", params=params, workers=workers)
-        return self.paged("/quotas", params=params)
+        return self.paged_parallel("/quotas", params={"reference": "project"}, workers=workers)
 
     # -- users -----------------------------------------------------------------------
     def users_where(self, **query):
