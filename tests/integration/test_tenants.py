@@ -28,6 +28,7 @@ import yaml
 from conftest import require
 from harbor_api import HarborApi, pull, push, skopeo
 from harbor_fixtures import create_group
+from lab_node import PULL_FAILURES, deploy, pod_outcome, pull_events, push_workload_image, restart
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INVENTORY = os.path.join(ROOT, "playbooks", "inventories", "lab")
@@ -36,9 +37,14 @@ MANAGED = "app.kubernetes.io/managed-by=berth.platform"
 GIB = 1024 ** 3
 
 
+def kube(lab, cluster):
+    from kubernetes import config
+    return config.new_client_from_config(lab["K8S_%s_KUBECONFIG" % cluster.upper()])
+
+
 def core(lab, cluster):
-    from kubernetes import client, config
-    return client.CoreV1Api(config.new_client_from_config(lab["K8S_%s_KUBECONFIG" % cluster.upper()]))
+    from kubernetes import client
+    return client.CoreV1Api(kube(lab, cluster))
 
 
 def recap(proc):
@@ -267,6 +273,31 @@ def test_pull_secret_pulls_and_push_secret_pushes(tenants, tmp_path):
     assert ok.returncode == 0, ok.stderr
 
 
+def test_team_workload_pulls_with_the_collections_pull_secret(tenants):
+    """East's real node pulls team A's private image for a Deployment that names no imagePullSecrets:
+    the Secret comes from the `default` ServiceAccount the role linked. The same Deployment in team
+    B's namespace is refused by Harbor (B's robot may not read A's project)."""
+    t, lab = tenants, tenants.lab
+    require(lab, "NODE_NAME", "NODE_PAUSE_BINARY")
+    api = kube(lab, "east")
+    image = "%s/workload:v1" % t.names["a"]
+    digest = push_workload_image(lab, image, *t.credentials("east", "a")["harbor-push"])
+    for team in "ab":
+        deploy(api, t.names[team], "workload", "%s/%s" % (lab["HARBOR_HOST"], image))
+
+    pod, state, message = pod_outcome(api, t.names["a"], "workload")
+    assert state == "Running", message
+    assert pod.spec.node_name == lab["NODE_NAME"]
+    assert [s.name for s in pod.spec.image_pull_secrets] == ["harbor-pull"]
+    assert pod.status.container_statuses[0].image_id.endswith(digest)
+
+    pod, state, message = pod_outcome(api, t.names["b"], "workload")
+    assert state in PULL_FAILURES, state
+    assert [s.name for s in pod.spec.image_pull_secrets] == ["harbor-pull"]
+    refused = " ".join([message] + pull_events(api, t.names["b"], pod))
+    assert "401 Unauthorized" in refused or "unauthorized" in refused.lower(), refused
+
+
 def test_rotation_blue_green_in_both_clusters(tenants):
     t = tenants
     old = t.all_credentials()
@@ -284,6 +315,18 @@ def test_rotation_blue_green_in_both_clusters(tenants):
     assert t.robots("b") == ["pull-east.a", "pull-west.a", "push-east.a"]
     # The push Secrets of a team stay one credential.
     assert new[("east", "a", "harbor-push")] == new[("east", "a", "harbor-push-dockerconfig")]
+
+
+def test_team_workload_still_pulls_after_rotation(tenants):
+    """After rotate_robot_secrets.yml (the test above), a new pod of team A pulls with the new secret."""
+    t, lab = tenants, tenants.lab
+    require(lab, "NODE_NAME")
+    api = kube(lab, "east")
+    before = pod_outcome(api, t.names["a"], "workload")[0]
+    restart(api, t.names["a"], "workload")
+    pod, state, message = pod_outcome(api, t.names["a"], "workload")
+    assert pod.metadata.uid != before.metadata.uid
+    assert state == "Running", message
 
 
 def test_offboard_team_c_then_purge(tenants):

@@ -102,6 +102,8 @@ java21() {
 . "$lab_dir/components/keycloak.sh"
 # shellcheck source=components/kube.sh
 . "$lab_dir/components/kube.sh"
+# shellcheck source=components/node.sh
+. "$lab_dir/components/node.sh"
 # shellcheck source=components/tools.sh
 . "$lab_dir/components/tools.sh"
 # shellcheck source=components/registry.sh

@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2154  # lab_dir, state, cache, pki, reset, python: set by lib.sh and up
 # One etcd and, for each of the clusters east and west, a kube-apiserver (separate etcd
 # prefixes) and a kube-controller-manager, built from their Go modules; Istio's CRDs
-# applied to both. Control plane only: no kubelet, no scheduler, so no pod ever runs.
+# applied to both. East also gets a node (components/node.sh); west stays API-only.
 kube_clusters="east west"
 
 etcd_up() {
@@ -59,6 +59,8 @@ kube_apiserver_up() {
       --service-account-key-file="$pki/service-account.pub" \
       --service-account-signing-key-file="$pki/service-account.key" \
       --service-cluster-ip-range=10.96.0.0/16 --cert-dir="$state/kube/$cluster-certs" \
+      --kubelet-client-certificate="$pki/kube-admin.crt" --kubelet-client-key="$pki/kube-admin.key" \
+      --kubelet-certificate-authority="$pki/ca.crt" --kubelet-preferred-address-types=InternalIP \
       --profiling=false --v=1
   fi
   write_kubeconfig "$cluster" "https://127.0.0.1:$port"
@@ -78,6 +80,10 @@ kube_controllers=namespace-controller,garbage-collector-controller,serviceaccoun
 kube_controllers+=,serviceaccount-token-controller,root-ca-certificate-publisher-controller
 kube_controllers+=,clusterrole-aggregation-controller,persistentvolumeclaim-protection-controller
 kube_controllers+=,persistentvolume-protection-controller
+# East has a node (components/node.sh): the workload controllers turn Deployments into pods, and
+# the node lifecycle controller lifts the not-ready taint kubelet registers the node with.
+kube_controllers+=,deployment-controller,replicaset-controller,statefulset-controller,node-lifecycle-controller
+kube_controllers+=,endpointslice-controller,endpointslice-mirroring-controller
 
 kube_controller_manager_up() {
   local cluster=$1 port=$2 name=kube-controller-manager-$1

@@ -1,0 +1,96 @@
+"""Workloads on east's real node (tests/lab/components/node.sh): kubelet, containerd and runc.
+
+A workload image is the node's own pause binary (kubernetes' build/pause, built by the lab) in a
+one-layer OCI archive: it runs until killed, so a pod that pulled it becomes Running.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+from kubernetes import client
+from kubernetes.client.rest import ApiException
+
+from lab_kube import wait_until
+
+LAB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lab")
+sys.path.insert(0, LAB_DIR)
+from oci_image import build  # noqa: E402  pylint: disable=wrong-import-position
+
+PULL_FAILURES = ("ErrImagePull", "ImagePullBackOff")
+
+
+def push_workload_image(lab, image, username, password):
+    """skopeo copy of the pause workload image to ``<harbor>/<image>``: its manifest digest."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = os.path.join(tmp, "workload.tar")
+        # An image id of its own: kubelet 1.36 remembers which credentials pulled an image id, and
+        # refuses it to pods without them even if a lab image (the same pause binary) shares it.
+        digest = build(archive, "%s/%s" % (lab["HARBOR_HOST"], image), ["/pause"], ["BERTH_WORKLOAD=" + image],
+                       [(lab["NODE_PAUSE_BINARY"], "/pause", 0o755)])
+        proc = subprocess.run(
+            [lab["SKOPEO"], "copy", "--dest-creds", "%s:%s" % (username, password),
+             "--dest-cert-dir", lab["HARBOR_CERT_DIR"], "oci-archive:%s" % archive,
+             "docker://%s/%s" % (lab["HARBOR_HOST"], image)],
+            capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return digest
+
+
+def deploy(api, namespace, name, image, pull_policy="Always"):
+    """A one-replica Deployment of ``image`` (pulled at every start unless told otherwise), without
+    imagePullSecrets of its own."""
+    labels = {"app": name}
+    container = client.V1Container(name="main", image=image, image_pull_policy=pull_policy,
+                                   resources=client.V1ResourceRequirements(limits={"cpu": "50m", "memory": "16Mi"}))
+    body = client.V1Deployment(
+        metadata=client.V1ObjectMeta(name=name, namespace=namespace),
+        spec=client.V1DeploymentSpec(
+            replicas=1, selector=client.V1LabelSelector(match_labels=labels),
+            template=client.V1PodTemplateSpec(metadata=client.V1ObjectMeta(labels=labels),
+                                              spec=client.V1PodSpec(containers=[container]))))
+    client.AppsV1Api(api).create_namespaced_deployment(namespace, body)
+
+
+def pod_outcome(api, namespace, name, timeout=120):
+    """(pod, 'Running' or a pull failure reason, message) of the Deployment's newest pod."""
+    core = client.CoreV1Api(api)
+
+    def settled():
+        pods = core.list_namespaced_pod(namespace, label_selector="app=%s" % name).items
+        pods = [p for p in pods if p.metadata.deletion_timestamp is None]
+        if not pods:
+            return None
+        pod = max(pods, key=lambda p: p.metadata.creation_timestamp)
+        if pod.status.phase == "Running":
+            return pod, "Running", ""
+        for status in pod.status.container_statuses or []:
+            waiting = status.state.waiting
+            if waiting and waiting.reason in PULL_FAILURES:
+                return pod, waiting.reason, waiting.message or ""
+        return None
+
+    found = wait_until(settled, timeout, interval=0.5)
+    assert found, "no pod of %s/%s ran or failed its pull within %ss: %s" % (
+        namespace, name, timeout, [(p.metadata.name, p.status.phase, p.status.container_statuses)
+                                   for p in core.list_namespaced_pod(namespace).items])
+    return found
+
+
+def pull_events(api, namespace, pod):
+    """The kubelet's messages about pulling for ``pod``."""
+    events = client.CoreV1Api(api).list_namespaced_event(
+        namespace, field_selector="involvedObject.name=%s" % pod.metadata.name).items
+    return [e.message for e in events if e.reason in ("Failed", "Pulled", "Pulling")]
+
+
+def restart(api, namespace, name):
+    """The Deployment's pods replaced by new ones (as ``kubectl rollout restart``): the newest pod."""
+    core = client.CoreV1Api(api)
+    for pod in core.list_namespaced_pod(namespace, label_selector="app=%s" % name).items:
+        try:
+            core.delete_namespaced_pod(pod.metadata.name, namespace, grace_period_seconds=0)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise

@@ -1,0 +1,279 @@
+# shellcheck shell=bash disable=SC2154  # lab_dir, state, cache, pki, reset: set by lib.sh and up
+# East's one node: containerd 2 (with Debian's runc), kubelet, kube-scheduler and a CNI bridge,
+# so east's pods really run. Everything it writes lives under $state/node, except what kubelet,
+# containerd and CNI write wherever they like (host paths, sysctls, iptables, cgroups): `up`
+# records the machine as it was (node_footprint), `down` puts it back.
+# Images are never pulled from outside: the lab builds them (tests/lab/oci_image.py) and imports
+# them; every registry but the lab's own resolves to a closed port, so no lookup leaves the machine.
+node_dir=$state/node
+node_name=berth-lab-east
+node_bridge=berth-lab0
+node_pod_cidr=10.213.0.0/24
+node_ip=10.213.0.1            # the bridge's own address: the node's InternalIP, pods' gateway to host
+node_cgroup=berth-lab         # kubelet's cgroupRoot: every pod's cgroup under it
+node_pause_image=berth.lab/pause:3.10.2
+# What kubelet, containerd and the bridge plugin change on the host whatever they are told.
+node_sysctls="vm.overcommit_memory kernel.panic kernel.panic_on_oops net.ipv4.ip_forward"
+node_host_paths="/var/lib/kubelet /var/log/containers /var/log/pods /var/lib/cni /run/containerd
+  /var/run/netns /etc/cni /opt/cni /var/lib/containerd"
+
+# node_footprint: what the node may leave behind, one fact a line (compared before/after by a test).
+node_footprint() {
+  local s p
+  for s in $node_sysctls; do echo "sysctl $s=$(sysctl -n "$s" 2>/dev/null)"; done
+  for p in $node_host_paths; do [ -e "$p" ] && echo "path $p"; done
+  ip -o link show | awk -F': ' '{print "link " $2}' | sed 's/@.*//' | sort
+  for t in filter nat mangle; do
+    iptables -t "$t" -S 2>/dev/null | awk -v t="$t" '$1 == "-N" {print "chain " t " " $2}'
+  done
+  awk -v d="$state" '$2 ~ "^" d "/node" || $2 ~ "^/var/lib/kubelet" || $2 ~ "^/run/containerd" {print "mount " $2}' /proc/mounts
+  for p in /sys/fs/cgroup/*/"$node_cgroup"; do [ -d "$p" ] && echo "cgroup $p"; done
+  true
+}
+
+node_up() {
+  local kcfg=$state/kube/east.kubeconfig
+  [ -s "$kcfg" ] || die "the node joins east: start kube first (tests/lab/up kube node)"
+  "$lab_dir/build/build" containerd cni-plugins kubelet kube-scheduler
+  # A start from empty data: the last run's pods, mounts and state go first.
+  if [ "$reset" = 1 ] && ! running kubelet && ! running containerd; then node_down; rm -rf "$node_dir"; fi
+  mkdir -p "$node_dir"
+  # The footprint is taken once, before anything of the node ran: `down` restores to it.
+  if ! running containerd && ! running kubelet; then
+    [ -s "$node_dir/footprint.before" ] || node_footprint >"$node_dir/footprint.before"
+  fi
+  node_network_up
+  node_containerd_up
+  node_images_up
+  node_kubelet_up
+  node_scheduler_up
+  export_env NODE_NAME "$node_name"
+  export_env NODE_IP "$node_ip"
+  export_env NODE_PAUSE_IMAGE "$node_pause_image"
+  export_env CONTAINERD_ADDRESS "$node_dir/containerd.sock"
+  export_env CTR "$cache/bin/containerd-$CONTAINERD_VERSION/ctr"
+  export_env CONTAINERD_VERSION "$CONTAINERD_VERSION"
+}
+
+# The pods' bridge, made here (not by the plugin at the first pod) so kubelet's node IP exists.
+node_network_up() {
+  ip link show "$node_bridge" >/dev/null 2>&1 || ip link add "$node_bridge" type bridge
+  ip addr show dev "$node_bridge" | grep -q "inet $node_ip/" ||
+    ip addr add "$node_ip/${node_pod_cidr#*/}" dev "$node_bridge"
+  ip link set "$node_bridge" up
+  mkdir -p "$node_dir/cni/net.d" "$node_dir/cni/ipam"
+  # No ipMasq, no portmap: no iptables rules of CNI's; pods reach the host at $node_ip.
+  cat >"$node_dir/cni/net.d/10-berth-lab.conflist" <<CONF
+{"cniVersion": "1.0.0", "name": "berth-lab", "plugins": [
+  {"type": "bridge", "bridge": "$node_bridge", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+   "ipam": {"type": "host-local", "dataDir": "$node_dir/cni/ipam",
+            "ranges": [[{"subnet": "$node_pod_cidr", "gateway": "$node_ip"}]]}}]}
+CONF
+}
+
+node_containerd_up() {
+  local bin=$cache/bin/containerd-$CONTAINERD_VERSION harbor_host
+  harbor_host=127.0.0.1:$(port HARBOR_PORT 18400)
+  # Registries: the lab's Harbor with the lab CA; every other one (docker.io, the chart's
+  # defaults) a closed port, so a pod naming an image the lab did not import fails at once.
+  mkdir -p "$node_dir/certs.d/_default" "$node_dir/certs.d/$harbor_host"
+  printf 'server = "https://127.0.0.1:9"\n' >"$node_dir/certs.d/_default/hosts.toml"
+  cat >"$node_dir/certs.d/$harbor_host/hosts.toml" <<TOML
+server = "https://$harbor_host"
+[host."https://$harbor_host"]
+  capabilities = ["pull", "resolve"]
+  ca = "$pki/ca.crt"
+TOML
+  cat >"$node_dir/containerd.toml" <<TOML
+version = 3
+root = "$node_dir/containerd/root"
+state = "$node_dir/containerd/state"
+[grpc]
+  address = "$node_dir/containerd.sock"
+[ttrpc]
+  address = "$node_dir/containerd.sock.ttrpc"
+[plugins.'io.containerd.cri.v1.images']
+  snapshotter = "overlayfs"
+  [plugins.'io.containerd.cri.v1.images'.pinned_images]
+    sandbox = "$node_pause_image"
+  [plugins.'io.containerd.cri.v1.images'.registry]
+    config_path = "$node_dir/certs.d"
+[plugins.'io.containerd.cri.v1.runtime']
+  # No CAP_SYS_RESOURCE here: containerd may not lower a process's oom_score_adj.
+  restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
+  [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+    BinaryName = "$(command -v runc)"
+    SystemdCgroup = false
+  [plugins.'io.containerd.cri.v1.runtime'.cni]
+    bin_dirs = ["$cache/bin/cni-plugins-$CNI_PLUGINS_VERSION"]
+    conf_dir = "$node_dir/cni/net.d"
+[plugins.'io.containerd.nri.v1.nri']
+  disable = true
+TOML
+  command -v runc >/dev/null || die "runc is missing: run tests/lab/install-deps"
+  if ! running containerd; then
+    log "starting containerd $CONTAINERD_VERSION (socket $node_dir/containerd.sock)"
+    start containerd env PATH="$bin:/usr/sbin:/usr/bin:/sbin:/bin" "$bin/containerd" --config "$node_dir/containerd.toml"
+  fi
+  wait_for containerd 60 "$bin/ctr" --address "$node_dir/containerd.sock" version
+}
+
+# ctr ARGS...: the node's containerd, in the namespace kubelet's pods live in.
+node_ctr() { "$cache/bin/containerd-$CONTAINERD_VERSION/ctr" --address "$node_dir/containerd.sock" -n k8s.io "$@"; }
+
+# The pause image: kubernetes' own build/pause/linux/pause.c (its Makefile's flags), made static.
+node_images_up() {
+  local out=$cache/images/pause-$KUBERNETES_VERSION.tar
+  if [ ! -s "$out" ]; then
+    local src; src=$(cd "$cache/src" && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" |
+      sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+    mkdir -p "$cache/images"
+    gcc -Os -Wall -Werror -static -DVERSION="v${node_pause_image##*:}" -o "$cache/images/pause" \
+      "$src/build/pause/linux/pause.c"
+    "$python" "$lab_dir/oci_image.py" "$out" "$node_pause_image" --entrypoint /pause \
+      "$cache/images/pause:/pause" >/dev/null
+  fi
+  node_ctr images ls -q | grep -qx "$node_pause_image" || node_ctr images import "$out" >/dev/null
+  export_env NODE_PAUSE_BINARY "$cache/images/pause"
+}
+
+node_kubelet_up() {
+  local port healthz c
+  port=$(port KUBELET_PORT 16470)
+  healthz=$(port KUBELET_HEALTHZ_PORT 16471)
+  # kubelet refuses a cgroupRoot that does not exist yet (cgroup v1: one per controller).
+  for c in /sys/fs/cgroup/*/; do
+    [ -e "$c/cgroup.procs" ] && [ "$(basename "$c")" != unified ] && mkdir -p "$c$node_cgroup"
+  done
+  # Its serving certificate, from the lab CA: the API server verifies it for logs and exec.
+  [ -s "$pki/kubelet.crt" ] || (cd "$pki" && sign kubelet "/CN=system:node:$node_name" \
+    "subjectAltName=IP:$node_ip,DNS:$node_name
+extendedKeyUsage=serverAuth")
+  printf 'options ndots:5\n' >"$node_dir/resolv.conf"
+  cat >"$node_dir/kubelet.yaml" <<YAML
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: $node_ip
+port: $port
+readOnlyPort: 0
+tlsCertFile: $pki/kubelet.crt
+tlsPrivateKeyFile: $pki/kubelet.key
+healthzBindAddress: 127.0.0.1
+healthzPort: $healthz
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: false}
+  x509: {clientCAFile: $pki/ca.crt}
+authorization: {mode: AlwaysAllow}
+containerRuntimeEndpoint: unix://$node_dir/containerd.sock
+# These machines have cgroup v1 and no CAP_SYS_RESOURCE.
+failCgroupV1: false
+cgroupDriver: cgroupfs
+cgroupRoot: /$node_cgroup
+oomScoreAdj: 0
+failSwapOn: false
+podLogsDir: $node_dir/pod-logs
+resolvConf: $node_dir/resolv.conf
+clusterDomain: cluster.local
+maxPods: 60
+serializeImagePulls: false
+evictionHard: {memory.available: 100Mi, nodefs.available: 2%, imagefs.available: 2%, nodefs.inodesFree: 2%}
+imageGCHighThresholdPercent: 99
+imageGCLowThresholdPercent: 98
+YAML
+  if ! running kubelet; then
+    log "starting kubelet $KUBERNETES_VERSION (node $node_name, $node_ip)"
+    start kubelet env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$cache/bin/kubelet-$KUBERNETES_VERSION" \
+      --config="$node_dir/kubelet.yaml" --kubeconfig="$state/kube/east.kubeconfig" \
+      --root-dir="$node_dir/kubelet" --hostname-override="$node_name" --node-ip="$node_ip" --v=1
+  fi
+  wait_for kubelet 120 curl -fsS "http://127.0.0.1:$healthz/healthz"
+  wait_for kubelet 120 node_ready
+}
+
+node_ready() {
+  "$python" - "$state/kube/east.kubeconfig" "$node_name" <<'PY'
+import sys
+from kubernetes import client, config
+node = client.CoreV1Api(config.new_client_from_config(sys.argv[1])).read_node(sys.argv[2])
+sys.exit(0 if any(c.type == "Ready" and c.status == "True" for c in node.status.conditions) else 1)
+PY
+}
+
+node_scheduler_up() {
+  local port; port=$(port KUBE_SCHEDULER_PORT 16472)
+  if ! running kube-scheduler; then
+    log "starting kube-scheduler $KUBERNETES_VERSION (east) on https://127.0.0.1:$port"
+    start kube-scheduler "$cache/bin/kube-scheduler-$KUBERNETES_VERSION" \
+      --kubeconfig="$state/kube/east.kubeconfig" --leader-elect=false \
+      --bind-address=127.0.0.1 --secure-port="$port" \
+      --tls-cert-file="$pki/server.crt" --tls-private-key-file="$pki/server.key" --profiling=false --v=1
+  fi
+  wait_for kube-scheduler 60 curl -fsS --cacert "$pki/ca.crt" "https://127.0.0.1:$port/healthz"
+}
+
+# Every pod's containers and sandboxes gone (their shims exit with them), their mounts released.
+node_containers_down() {
+  local id
+  if running containerd; then
+    for id in $(node_ctr tasks ls -q 2>/dev/null); do node_ctr tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true; done
+    sleep 1
+    for id in $(node_ctr tasks ls -q 2>/dev/null); do node_ctr tasks delete -f "$id" >/dev/null 2>&1 || true; done
+    for id in $(node_ctr containers ls -q 2>/dev/null); do node_ctr containers delete "$id" >/dev/null 2>&1 || true; done
+  fi
+  pkill -KILL -f "containerd-shim-runc-v2 .*-address $node_dir/containerd.sock" 2>/dev/null || true
+}
+
+node_down() {
+  [ -d "$node_dir" ] || return 0
+  stop kube-scheduler
+  stop kubelet
+  node_containers_down
+  stop containerd
+  # Mounts under the node's directories, deepest first (pod volumes, netns, overlay rootfs).
+  awk -v d="$node_dir" '$2 ~ "^" d || $2 ~ "^/run/containerd" || $2 ~ "^/var/lib/kubelet" {print $2}' /proc/mounts |
+    sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  ip -o link show type veth 2>/dev/null | awk -F': ' '/master '"$node_bridge"'/ {print $2}' | sed 's/@.*//' |
+    while read -r l; do ip link del "$l" 2>/dev/null || true; done
+  ip link del "$node_bridge" 2>/dev/null || true
+  node_cgroups_down
+  node_restore
+}
+
+# Pod cgroups under cgroupRoot, deepest first (rmdir of an empty cgroup is the only way out).
+node_cgroups_down() {
+  local c
+  for c in /sys/fs/cgroup/*/"$node_cgroup"; do
+    [ -d "$c" ] || continue
+    find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+  done
+}
+
+# Back to the footprint `up` recorded: sysctls, host paths the node made, its iptables chains.
+node_restore() {
+  local before=$node_dir/footprint.before line key value p t chain
+  [ -s "$before" ] || return 0
+  while read -r line; do
+    case $line in
+      sysctl\ *) key=${line#sysctl }; value=${key#*=}; key=${key%%=*}
+        [ -n "$value" ] && [ "$(sysctl -n "$key" 2>/dev/null)" != "$value" ] && sysctl -qw "$key=$value" ;;
+    esac
+  done <"$before"
+  for p in $node_host_paths; do
+    grep -qx "path $p" "$before" || rm -rf "$p"
+  done
+  for t in filter nat mangle; do
+    # Rules jumping to a chain the node made, then the chains themselves.
+    iptables -t "$t" -S 2>/dev/null | awk '$1 == "-N" {print $2}' | while read -r chain; do
+      grep -qx "chain $t $chain" "$before" && continue
+      { iptables -t "$t" -S 2>/dev/null | grep -E -- "-j $chain( |$)" || true; } | sed 's/^-A/-D/' |
+        while read -r rule; do eval "iptables -t $t $rule" 2>/dev/null || true; done
+      iptables -t "$t" -F "$chain" 2>/dev/null || true
+    done
+    iptables -t "$t" -S 2>/dev/null | awk '$1 == "-N" {print $2}' | while read -r chain; do
+      grep -qx "chain $t $chain" "$before" || iptables -t "$t" -X "$chain" 2>/dev/null || true
+    done
+  done
+  rm -f "$before"
+}
