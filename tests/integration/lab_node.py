@@ -38,11 +38,11 @@ def push_workload_image(lab, image, username, password):
     return digest
 
 
-def deploy(api, namespace, name, image, pull_policy="Always"):
+def deploy(api, namespace, name, image, pull_policy="Always", command=None):
     """A one-replica Deployment of ``image`` (pulled at every start unless told otherwise), without
     imagePullSecrets of its own."""
     labels = {"app": name}
-    container = client.V1Container(name="main", image=image, image_pull_policy=pull_policy,
+    container = client.V1Container(name="main", image=image, image_pull_policy=pull_policy, command=command,
                                    resources=client.V1ResourceRequirements(limits={"cpu": "50m", "memory": "16Mi"}))
     body = client.V1Deployment(
         metadata=client.V1ObjectMeta(name=name, namespace=namespace),

@@ -1,6 +1,7 @@
 """East's real node (tests/lab/components/node.sh): kubelet v1.36 with containerd 2 and runc
-registers, pods of the lab's own images run, the API server reaches kubelet (logs), an image from
-outside fails at once without any lookup leaving the machine, and `tests/lab/down node` leaves the
+registers, pods of the lab's own images run, the API server reaches kubelet (logs), a Service
+answers by name from a pod (CoreDNS, kube-proxy) and by ClusterIP from the host, a name outside the
+cluster is not resolved, an image from outside fails at once without any lookup leaving the machine, and `tests/lab/down node` leaves the
 machine as it was before the node started (sysctls, host paths, links, iptables chains, mounts,
 cgroups), after which `up` brings the node back. The last test stops and restarts the node: keep
 it last in this file."""
@@ -10,6 +11,7 @@ import subprocess
 import uuid
 
 import pytest
+import requests
 from kubernetes import client, config
 
 from conftest import require
@@ -58,9 +60,40 @@ def test_a_deployment_of_a_lab_image_runs_and_its_log_is_read_through_the_api_se
     assert client.CoreV1Api(east).read_namespaced_pod_log(pod.metadata.name, namespace) == ""
 
 
+def test_a_service_answers_by_name_from_a_pod_and_by_cluster_ip_from_the_host(lab, east, namespace):
+    image = lab["NODE_PROBE_IMAGE"]
+    deploy(east, namespace, "web", image, pull_policy="Never", command=["/probe", "serve", ":8080", "served by"])
+    client.CoreV1Api(east).create_namespaced_service(namespace, client.V1Service(
+        metadata=client.V1ObjectMeta(name="web"),
+        spec=client.V1ServiceSpec(selector={"app": "web"}, ports=[client.V1ServicePort(
+            name="http", port=80, target_port=8080)])))
+    web, state, message = pod_outcome(east, namespace, "web")
+    assert state == "Running", message
+    # A client pod: the Service by its short name (search domains, CoreDNS, kube-proxy), then names
+    # outside the cluster, which CoreDNS does not forward anywhere.
+    deploy(east, namespace, "client", image, pull_policy="Never", command=[
+        "/probe", "get", "http://web/", "lookup", "web.%s.svc.cluster.local" % namespace, "example.com"])
+    pod, state, message = pod_outcome(east, namespace, "client")
+    assert state == "Running", message
+    core = client.CoreV1Api(east)
+
+    def finished_log():
+        text = core.read_namespaced_pod_log(pod.metadata.name, namespace)
+        return "done" in text and text
+
+    log = wait_until(finished_log, 90)
+    cluster_ip = core.read_namespaced_service("web", namespace).spec.cluster_ip
+    assert log and "http://web/: served by %s" % web.metadata.name in log, log
+    assert "web.%s.svc.cluster.local: [%s]" % (namespace, cluster_ip) in log, log
+    assert "example.com: not resolved" in log, log
+    # From the host: kube-proxy's rules send the ClusterIP to the pod.
+    answer = requests.get("http://%s/" % cluster_ip, timeout=5).text.strip()
+    assert answer == "served by " + web.metadata.name
+
+
 def test_an_image_from_outside_fails_at_once_without_a_lookup(east, namespace):
     deploy(east, namespace, "outside", "docker.io/library/busybox:1.37")
-    _, state, message = pod_outcome(east, namespace, "outside", timeout=60)
+    state, message = pod_outcome(east, namespace, "outside", timeout=60)[1:]
     assert state in PULL_FAILURES
     # Every registry but the lab's resolves to the closed port 127.0.0.1:9 (certs.d/_default).
     assert "127.0.0.1:9" in message, message

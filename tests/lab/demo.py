@@ -1,6 +1,7 @@
 """`make demo`: playbooks/site.yml on the running lab with its inventory (playbooks/inventories/lab),
-then what was created - read back from the servers, never a secret value - and a skopeo push and
-pull as team A that you can copy and paste.
+then what was created - read back from the servers, never a secret value - a skopeo push and
+pull as team A that you can copy and paste, and team A's Deployment running on east's node with
+the image pulled by the pull Secret linked to its `default` ServiceAccount.
 
 Before site.yml it makes what a directory would provide: the realm ``platform`` with the users
 alice and bob (team A's members in the inventory); their passwords go to .state/demo/users.txt.
@@ -31,6 +32,8 @@ sys.path[:0] = [os.path.join(ROOT, "tests", "integration"), os.path.join(ROOT, "
 from collection_path import collections_root  # noqa: E402  pylint: disable=wrong-import-position
 from endpoints import read_lab_env  # noqa: E402  pylint: disable=wrong-import-position
 from oci_layout import write_oci_layout  # noqa: E402  pylint: disable=wrong-import-position
+from lab_node import deploy, pod_outcome  # noqa: E402  pylint: disable=wrong-import-position
+from oci_image import build  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def private_file(path, content):
@@ -117,7 +120,7 @@ def show(lab, kc):
                 print("  namespace %-8s Secrets: %s" % (name, kept))
                 print("  %-18s ServiceAccounts: %s" % ("", "; ".join(linked)))
             else:
-                print("  namespace %-8s Harbor's Helm release (no pods: the lab has no kubelet); %s" % (name, kept))
+                print("  namespace %-8s Harbor's Helm release (no pods: the lab does not build its images); %s" % (name, kept))
 
     print("\nHarbor projects")
     for team in sorted(teams):
@@ -154,8 +157,28 @@ def try_it(lab):
         print("  " + " ".join(shlex.quote(part) for part in cmd))
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
         print("    -> %s" % ("ok" if done.returncode == 0 else "failed: " + done.stderr.strip()[-300:]))
+    workload(lab, push_auth)
     print("\nKeycloak users alice and bob (team A; passwords in %s). Stop the lab: make lab-down"
           % rel(os.path.join(DEMO, "users.txt")))
+
+
+def workload(lab, push_auth):
+    """Team A's Deployment of its own image (the lab's pause binary), pulled on east's node."""
+    api = config.new_client_from_config(lab["K8S_EAST_KUBECONFIG"])
+    image = "%s/team-a/workload:v1" % lab["HARBOR_HOST"]
+    archive = os.path.join(DEMO, "workload.tar")
+    build(archive, image, ["/pause"], ["BERTH_WORKLOAD=demo"], [(lab["NODE_PAUSE_BINARY"], "/pause", 0o755)])
+    subprocess.run([lab["SKOPEO"], "copy", "--dest-authfile", push_auth, "--dest-cert-dir", lab["HARBOR_CERT_DIR"],
+                    "oci-archive:" + archive, "docker://" + image], capture_output=True, check=True)
+    apps = client.AppsV1Api(api)
+    if apps.list_namespaced_deployment("team-a", field_selector="metadata.name=workload").items:
+        apps.delete_namespaced_deployment("workload", "team-a")
+        time.sleep(2)
+    deploy(api, "team-a", "workload", image)
+    pod, state, message = pod_outcome(api, "team-a", "workload")
+    print("\nTeam A's Deployment `workload` (%s, no imagePullSecrets in its spec) on node %s:" % (image, lab["NODE_NAME"]))
+    pulled_with = ", ".join(s.name for s in pod.spec.image_pull_secrets or [])
+    print("  pod %s %s%s, pulled with %s" % (pod.metadata.name, state, (": " + message) if message else "", pulled_with))
 
 
 def main():

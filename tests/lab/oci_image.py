@@ -75,7 +75,7 @@ def build(out, name, entrypoint, env, files):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("out")
     parser.add_argument("name")
     parser.add_argument("--entrypoint", required=True, help="the command, space separated")

@@ -1,6 +1,8 @@
 # shellcheck shell=bash disable=SC2154  # lab_dir, state, cache, pki, reset: set by lib.sh and up
-# East's one node: containerd 2 (with Debian's runc), kubelet, kube-scheduler and a CNI bridge,
-# so east's pods really run. Everything it writes lives under $state/node, except what kubelet,
+# East's one node: containerd 2 (with Debian's runc), kubelet, kube-scheduler, a CNI bridge,
+# kube-proxy (iptables) and CoreDNS for cluster.local, so east's pods really run and find Services.
+# CoreDNS runs on the host at the node's address (pods cannot reach the API server on loopback,
+# which its kubernetes plugin reads); it forwards nothing. Everything it writes lives under $state/node, except what kubelet,
 # containerd and CNI write wherever they like (host paths, sysctls, iptables, cgroups): `up`
 # records the machine as it was (node_footprint), `down` puts it back.
 # Images are never pulled from outside: the lab builds them (tests/lab/oci_image.py) and imports
@@ -12,10 +14,19 @@ node_pod_cidr=10.213.0.0/24
 node_ip=10.213.0.1            # the bridge's own address: the node's InternalIP, pods' gateway to host
 node_cgroup=berth-lab         # kubelet's cgroupRoot: every pod's cgroup under it
 node_pause_image=berth.lab/pause:3.10.2
+node_probe_image=berth.lab/probe:1  # tests/lab/build/probe: serves, fetches, resolves
 # What kubelet, containerd and the bridge plugin change on the host whatever they are told.
-node_sysctls="vm.overcommit_memory kernel.panic kernel.panic_on_oops net.ipv4.ip_forward"
+node_sysctls="vm.overcommit_memory kernel.panic kernel.panic_on_oops net.ipv4.ip_forward
+  net.ipv4.conf.all.route_localnet net.netfilter.nf_conntrack_max"
 node_host_paths="/var/lib/kubelet /var/log/containers /var/log/pods /var/lib/cni /run/containerd
   /var/run/netns /etc/cni /opt/cni /var/lib/containerd"
+
+# write_if_changed FILE: standard input into FILE, unless FILE already holds exactly that.
+write_if_changed() {
+  local tmp; tmp=$(mktemp)
+  cat >"$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else chmod 644 "$tmp"; mv "$tmp" "$1"; fi
+}
 
 # node_footprint: what the node may leave behind, one fact a line (compared before/after by a test).
 node_footprint() {
@@ -28,13 +39,15 @@ node_footprint() {
   done
   awk -v d="$state" '$2 ~ "^" d "/node" || $2 ~ "^/var/lib/kubelet" || $2 ~ "^/run/containerd" {print "mount " $2}' /proc/mounts
   for p in /sys/fs/cgroup/*/"$node_cgroup"; do [ -d "$p" ] && echo "cgroup $p"; done
+  # Processes: containerd's shims outlive containerd unless their tasks are deleted.
+  { pgrep -af -- "$node_dir|containerd-shim-runc-v2|/pause$" || true; } | awk '{print "process " $2}' | sort -u
   true
 }
 
 node_up() {
   local kcfg=$state/kube/east.kubeconfig
   [ -s "$kcfg" ] || die "the node joins east: start kube first (tests/lab/up kube node)"
-  "$lab_dir/build/build" containerd cni-plugins kubelet kube-scheduler
+  "$lab_dir/build/build" containerd cni-plugins kubelet kube-scheduler kube-proxy coredns probe
   # A start from empty data: the last run's pods, mounts and state go first.
   if [ "$reset" = 1 ] && ! running kubelet && ! running containerd; then node_down; rm -rf "$node_dir"; fi
   mkdir -p "$node_dir"
@@ -45,11 +58,15 @@ node_up() {
   node_network_up
   node_containerd_up
   node_images_up
+  node_dns_up
   node_kubelet_up
   node_scheduler_up
+  node_proxy_up
   export_env NODE_NAME "$node_name"
   export_env NODE_IP "$node_ip"
   export_env NODE_PAUSE_IMAGE "$node_pause_image"
+  export_env NODE_PROBE_IMAGE "$node_probe_image"
+  export_env NODE_DNS "$node_ip"
   export_env CONTAINERD_ADDRESS "$node_dir/containerd.sock"
   export_env CTR "$cache/bin/containerd-$CONTAINERD_VERSION/ctr"
   export_env CONTAINERD_VERSION "$CONTAINERD_VERSION"
@@ -62,10 +79,11 @@ node_network_up() {
     ip addr add "$node_ip/${node_pod_cidr#*/}" dev "$node_bridge"
   ip link set "$node_bridge" up
   mkdir -p "$node_dir/cni/net.d" "$node_dir/cni/ipam"
-  # No ipMasq, no portmap: no iptables rules of CNI's; pods reach the host at $node_ip.
+  # No ipMasq, no portmap: no iptables rules of CNI's. The default route goes to the bridge: pods
+  # reach the host at $node_ip and Service IPs through kube-proxy's rules there.
   cat >"$node_dir/cni/net.d/10-berth-lab.conflist" <<CONF
 {"cniVersion": "1.0.0", "name": "berth-lab", "plugins": [
-  {"type": "bridge", "bridge": "$node_bridge", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+  {"type": "bridge", "bridge": "$node_bridge", "isDefaultGateway": true, "ipMasq": false, "hairpinMode": true,
    "ipam": {"type": "host-local", "dataDir": "$node_dir/cni/ipam",
             "ranges": [[{"subnet": "$node_pod_cidr", "gateway": "$node_ip"}]]}}]}
 CONF
@@ -135,6 +153,10 @@ node_images_up() {
       "$cache/images/pause:/pause" >/dev/null
   fi
   node_ctr images ls -q | grep -qx "$node_pause_image" || node_ctr images import "$out" >/dev/null
+  # A new probe binary is a new image under the same name: the import replaces it.
+  "$python" "$lab_dir/oci_image.py" "$node_dir/probe.tar" "$node_probe_image" --entrypoint /probe \
+    "$cache/bin/probe:/probe" >/dev/null
+  node_ctr images import "$node_dir/probe.tar" >/dev/null
   export_env NODE_PAUSE_BINARY "$cache/images/pause"
 }
 
@@ -176,6 +198,7 @@ failSwapOn: false
 podLogsDir: $node_dir/pod-logs
 resolvConf: $node_dir/resolv.conf
 clusterDomain: cluster.local
+clusterDNS: [$node_ip]
 maxPods: 60
 serializeImagePulls: false
 evictionHard: {memory.available: 100Mi, nodefs.available: 2%, imagefs.available: 2%, nodefs.inodesFree: 2%}
@@ -213,6 +236,64 @@ node_scheduler_up() {
   wait_for kube-scheduler 60 curl -fsS --cacert "$pki/ca.crt" "https://127.0.0.1:$port/healthz"
 }
 
+# CoreDNS for cluster.local (and reverse lookups) from east's API server; any other name fails.
+node_dns_up() {
+  local health ready
+  health=$(port COREDNS_HEALTH_PORT 16475)
+  ready=$(port COREDNS_READY_PORT 16476)
+  cat >"$node_dir/Corefile" <<COREFILE
+cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {
+  bind $node_ip
+  errors
+  health 127.0.0.1:$health
+  ready 127.0.0.1:$ready
+  kubernetes cluster.local in-addr.arpa ip6.arpa {
+    kubeconfig $state/kube/east.kubeconfig east
+    pods insecure
+  }
+  cache 30
+  loadbalance
+}
+.:53 {
+  bind $node_ip
+  errors
+}
+COREFILE
+  if ! running coredns; then
+    log "starting CoreDNS $COREDNS_VERSION on $node_ip:53 (cluster.local)"
+    start coredns "$cache/bin/coredns-$COREDNS_VERSION" -conf "$node_dir/Corefile"
+  fi
+  wait_for coredns 60 curl -fsS "http://127.0.0.1:$ready/ready"
+}
+
+# kube-proxy in iptables mode: Services' ClusterIPs answer from pods and from the host. Conntrack
+# limits and timeouts are left as the machine has them (0 = do not touch).
+node_proxy_up() {
+  local health metrics
+  health=$(port KUBE_PROXY_HEALTHZ_PORT 16473)
+  metrics=$(port KUBE_PROXY_METRICS_PORT 16474)
+  # Rewritten only when it changes: kube-proxy exits when its configuration file does.
+  write_if_changed "$node_dir/kube-proxy.yaml" <<YAML
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection: {kubeconfig: $state/kube/east.kubeconfig}
+hostnameOverride: $node_name
+mode: iptables
+clusterCIDR: $node_pod_cidr
+healthzBindAddress: 127.0.0.1:$health
+metricsBindAddress: 127.0.0.1:$metrics
+nodePortAddresses: [$node_ip/32]
+conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+iptables: {localhostNodePorts: false}
+YAML
+  if ! running kube-proxy; then
+    log "starting kube-proxy $KUBERNETES_VERSION (iptables)"
+    start kube-proxy env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$cache/bin/kube-proxy-$KUBERNETES_VERSION" \
+      --config="$node_dir/kube-proxy.yaml" --v=1
+  fi
+  wait_for kube-proxy 60 curl -fsS "http://127.0.0.1:$health/healthz"
+}
+
 # Every pod's containers and sandboxes gone (their shims exit with them), their mounts released.
 node_containers_down() {
   local id
@@ -227,10 +308,12 @@ node_containers_down() {
 
 node_down() {
   [ -d "$node_dir" ] || return 0
+  stop kube-proxy
   stop kube-scheduler
   stop kubelet
   node_containers_down
   stop containerd
+  stop coredns
   # Mounts under the node's directories, deepest first (pod volumes, netns, overlay rootfs).
   awk -v d="$node_dir" '$2 ~ "^" d || $2 ~ "^/run/containerd" || $2 ~ "^/var/lib/kubelet" {print $2}' /proc/mounts |
     sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
