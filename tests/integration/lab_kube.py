@@ -8,7 +8,9 @@ delete a namespace wait for it to be gone, so a run leaves nothing behind and
 a controller that stopped working shows up as a failed teardown.
 """
 
+import contextlib
 import time
+import uuid
 
 from kubernetes import client
 from kubernetes.client.rest import ApiException
@@ -39,6 +41,17 @@ def namespace_gone(api, name):
             return True
         raise
     return False
+
+
+@contextlib.contextmanager
+def scratch_namespace(api, prefix):
+    """A namespace ``<prefix><random>`` for the block, deleted (and waited for) afterwards."""
+    name = prefix + uuid.uuid4().hex[:8]
+    create_namespace(api, name)
+    try:
+        yield name
+    finally:
+        delete_namespace(api, name)
 
 
 def delete_namespace(api, name, timeout=DELETE_TIMEOUT):

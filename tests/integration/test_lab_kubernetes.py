@@ -11,7 +11,7 @@ from kubernetes.client.rest import ApiException
 from kubernetes.dynamic import DynamicClient
 
 from conftest import require
-from lab_kube import create_namespace, default_service_account, delete_namespace, namespace_gone
+from lab_kube import create_namespace, default_service_account, delete_namespace, namespace_gone, scratch_namespace
 
 CLUSTERS = ("EAST", "WEST")
 
@@ -34,10 +34,8 @@ def west(lab):
 
 @pytest.fixture
 def namespace(east):
-    name = "lab-" + uuid.uuid4().hex[:8]
-    create_namespace(east, name)
-    yield name
-    delete_namespace(east, name)
+    with scratch_namespace(east, "lab-") as name:
+        yield name
 
 
 def virtual_service(name, **spec):

@@ -8,14 +8,13 @@ it last in this file."""
 
 import os
 import subprocess
-import uuid
 
 import pytest
 import requests
 from kubernetes import client, config
 
 from conftest import require
-from lab_kube import create_namespace, delete_namespace, wait_until
+from lab_kube import scratch_namespace, wait_until
 from lab_node import PULL_FAILURES, deploy, pod_outcome
 
 LAB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lab")
@@ -29,10 +28,8 @@ def east(lab):
 
 @pytest.fixture
 def namespace(east):
-    name = "node-" + uuid.uuid4().hex[:8]
-    create_namespace(east, name)
-    yield name
-    delete_namespace(east, name)
+    with scratch_namespace(east, "node-") as name:
+        yield name
 
 
 def ready(api, name):
