@@ -2,9 +2,10 @@
 # East's one node: containerd 2 (with Debian's runc), kubelet, kube-scheduler, a CNI bridge,
 # kube-proxy (iptables) and CoreDNS for cluster.local, so east's pods really run and find Services.
 # CoreDNS runs on the host at the node's address (pods cannot reach the API server on loopback,
-# which its kubernetes plugin reads); it forwards nothing. Everything it writes lives under $state/node, except what kubelet,
-# containerd and CNI write wherever they like (host paths, sysctls, iptables, cgroups): `up`
-# records the machine as it was (node_footprint), `down` puts it back.
+# which its kubernetes plugin reads); it forwards nothing. Everything the node writes lives under
+# $state/node, except what kubelet, containerd and CNI write wherever they like (host paths,
+# sysctls, iptables, cgroups): `up` records the machine as it was (node_footprint), `down` puts
+# it back.
 # Images are never pulled from outside: the lab builds them (tests/lab/oci_image.py) and imports
 # them; every registry but the lab's own resolves to a closed port, so no lookup leaves the machine.
 node_dir=$state/node
@@ -28,20 +29,25 @@ write_if_changed() {
   if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else chmod 644 "$tmp"; mv "$tmp" "$1"; fi
 }
 
+# node_mounts: mount points the node made (pod volumes, netns, overlay rootfs, kubelet's root).
+node_mounts() {
+  awk -v d="$node_dir" '$2 ~ "^" d || $2 ~ "^/var/lib/kubelet" || $2 ~ "^/run/containerd" {print $2}' /proc/mounts
+}
+
+# node_chains TABLE: the iptables chains of TABLE that are not built in.
+node_chains() { iptables -t "$1" -S 2>/dev/null | awk '$1 == "-N" {print $2}'; }
+
 # node_footprint: what the node may leave behind, one fact a line (compared before/after by a test).
 node_footprint() {
   local s p
   for s in $node_sysctls; do echo "sysctl $s=$(sysctl -n "$s" 2>/dev/null)"; done
   for p in $node_host_paths; do [ -e "$p" ] && echo "path $p"; done
   ip -o link show | awk -F': ' '{print "link " $2}' | sed 's/@.*//' | sort
-  for t in filter nat mangle; do
-    iptables -t "$t" -S 2>/dev/null | awk -v t="$t" '$1 == "-N" {print "chain " t " " $2}'
-  done
-  awk -v d="$state" '$2 ~ "^" d "/node" || $2 ~ "^/var/lib/kubelet" || $2 ~ "^/run/containerd" {print "mount " $2}' /proc/mounts
+  for t in filter nat mangle; do node_chains "$t" | sed "s/^/chain $t /"; done
+  node_mounts | sed 's/^/mount /'
   for p in /sys/fs/cgroup/*/"$node_cgroup"; do [ -d "$p" ] && echo "cgroup $p"; done
   # Processes: containerd's shims outlive containerd unless their tasks are deleted.
   { pgrep -af -- "$node_dir|containerd-shim-runc-v2|/pause$" || true; } | awk '{print "process " $2}' | sort -u
-  true
 }
 
 node_up() {
@@ -153,10 +159,13 @@ node_images_up() {
       "$cache/images/pause:/pause" >/dev/null
   fi
   node_ctr images ls -q | grep -qx "$node_pause_image" || node_ctr images import "$out" >/dev/null
-  # A new probe binary is a new image under the same name: the import replaces it.
-  "$python" "$lab_dir/oci_image.py" "$node_dir/probe.tar" "$node_probe_image" --entrypoint /probe \
-    "$cache/bin/probe:/probe" >/dev/null
-  node_ctr images import "$node_dir/probe.tar" >/dev/null
+  # A new probe binary (newer than the archive) is a new image under the same name: the import
+  # replaces it. From empty data the archive is gone with $node_dir, so it is imported again.
+  if [ ! "$node_dir/probe.tar" -nt "$cache/bin/probe" ]; then
+    "$python" "$lab_dir/oci_image.py" "$node_dir/probe.tar" "$node_probe_image" --entrypoint /probe \
+      "$cache/bin/probe:/probe" >/dev/null
+    node_ctr images import "$node_dir/probe.tar" >/dev/null
+  fi
   export_env NODE_PAUSE_BINARY "$cache/images/pause"
 }
 
@@ -314,9 +323,8 @@ node_down() {
   node_containers_down
   stop containerd
   stop coredns
-  # Mounts under the node's directories, deepest first (pod volumes, netns, overlay rootfs).
-  awk -v d="$node_dir" '$2 ~ "^" d || $2 ~ "^/run/containerd" || $2 ~ "^/var/lib/kubelet" {print $2}' /proc/mounts |
-    sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  # Deepest first.
+  node_mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   ip -o link show type veth 2>/dev/null | awk -F': ' '/master '"$node_bridge"'/ {print $2}' | sed 's/@.*//' |
     while read -r l; do ip link del "$l" 2>/dev/null || true; done
   ip link del "$node_bridge" 2>/dev/null || true
@@ -348,13 +356,13 @@ node_restore() {
   done
   for t in filter nat mangle; do
     # Rules jumping to a chain the node made, then the chains themselves.
-    iptables -t "$t" -S 2>/dev/null | awk '$1 == "-N" {print $2}' | while read -r chain; do
+    node_chains "$t" | while read -r chain; do
       grep -qx "chain $t $chain" "$before" && continue
       { iptables -t "$t" -S 2>/dev/null | grep -E -- "-j $chain( |$)" || true; } | sed 's/^-A/-D/' |
         while read -r rule; do eval "iptables -t $t $rule" 2>/dev/null || true; done
       iptables -t "$t" -F "$chain" 2>/dev/null || true
     done
-    iptables -t "$t" -S 2>/dev/null | awk '$1 == "-N" {print $2}' | while read -r chain; do
+    node_chains "$t" | while read -r chain; do
       grep -qx "chain $t $chain" "$before" || iptables -t "$t" -X "$chain" 2>/dev/null || true
     done
   done
