@@ -21,19 +21,19 @@ from oci_image import build  # noqa: E402  pylint: disable=wrong-import-position
 PULL_FAILURES = ("ErrImagePull", "ImagePullBackOff")
 
 
-def push_workload_image(lab, image, username, password):
-    """skopeo copy of the pause workload image to ``<harbor>/<image>``: its manifest digest."""
+def push_workload_image(lab, image, dest_auth):
+    """skopeo copy of the pause workload image to ``<harbor>/<image>``, authenticated by the skopeo
+    options ``dest_auth`` (``--dest-creds`` or ``--dest-authfile``): its manifest digest."""
     with tempfile.TemporaryDirectory() as tmp:
         archive = os.path.join(tmp, "workload.tar")
         # An image id of its own: kubelet 1.36 remembers which credentials pulled an image id, and
         # refuses it to pods without them even if a lab image (the same pause binary) shares it.
         digest = build(archive, "%s/%s" % (lab["HARBOR_HOST"], image), ["/pause"], ["BERTH_WORKLOAD=" + image],
                        [(lab["NODE_PAUSE_BINARY"], "/pause", 0o755)])
-        proc = subprocess.run(
-            [lab["SKOPEO"], "copy", "--dest-creds", "%s:%s" % (username, password),
-             "--dest-cert-dir", lab["HARBOR_CERT_DIR"], "oci-archive:%s" % archive,
-             "docker://%s/%s" % (lab["HARBOR_HOST"], image)],
-            capture_output=True, text=True, check=False)
+        command = [lab["SKOPEO"], "copy"] + list(dest_auth) + [
+            "--dest-cert-dir", lab["HARBOR_CERT_DIR"], "oci-archive:%s" % archive,
+            "docker://%s/%s" % (lab["HARBOR_HOST"], image)]
+        proc = subprocess.run(command, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     return digest
 

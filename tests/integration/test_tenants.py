@@ -281,7 +281,7 @@ def test_team_workload_pulls_with_the_collections_pull_secret(tenants):
     require(lab, "NODE_NAME", "NODE_PAUSE_BINARY")
     api = kube(lab, "east")
     image = "%s/workload:v1" % t.names["a"]
-    digest = push_workload_image(lab, image, *t.credentials("east", "a")["harbor-push"])
+    digest = push_workload_image(lab, image, ["--dest-creds", "%s:%s" % t.credentials("east", "a")["harbor-push"]])
     for team in "ab":
         deploy(api, t.names[team], "workload", "%s/%s" % (lab["HARBOR_HOST"], image))
 

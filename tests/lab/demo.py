@@ -32,8 +32,7 @@ sys.path[:0] = [os.path.join(ROOT, "tests", "integration"), os.path.join(ROOT, "
 from collection_path import collections_root  # noqa: E402  pylint: disable=wrong-import-position
 from endpoints import read_lab_env  # noqa: E402  pylint: disable=wrong-import-position
 from oci_layout import write_oci_layout  # noqa: E402  pylint: disable=wrong-import-position
-from lab_node import deploy, pod_outcome  # noqa: E402  pylint: disable=wrong-import-position
-from oci_image import build  # noqa: E402  pylint: disable=wrong-import-position
+from lab_node import deploy, pod_outcome, push_workload_image  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def private_file(path, content):
@@ -165,11 +164,8 @@ def try_it(lab):
 def workload(lab, push_auth):
     """Team A's Deployment of its own image (the lab's pause binary), pulled on east's node."""
     api = config.new_client_from_config(lab["K8S_EAST_KUBECONFIG"])
+    push_workload_image(lab, "team-a/workload:v1", ["--dest-authfile", push_auth])
     image = "%s/team-a/workload:v1" % lab["HARBOR_HOST"]
-    archive = os.path.join(DEMO, "workload.tar")
-    build(archive, image, ["/pause"], ["BERTH_WORKLOAD=demo"], [(lab["NODE_PAUSE_BINARY"], "/pause", 0o755)])
-    subprocess.run([lab["SKOPEO"], "copy", "--dest-authfile", push_auth, "--dest-cert-dir", lab["HARBOR_CERT_DIR"],
-                    "oci-archive:" + archive, "docker://" + image], capture_output=True, check=True)
     apps = client.AppsV1Api(api)
     if apps.list_namespaced_deployment("team-a", field_selector="metadata.name=workload").items:
         apps.delete_namespaced_deployment("workload", "team-a")
