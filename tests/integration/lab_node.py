@@ -38,18 +38,20 @@ def push_workload_image(lab, image, dest_auth):
     return digest
 
 
-def deploy(api, namespace, name, image, pull_policy="Always", command=None):
-    """A one-replica Deployment of ``image`` (pulled at every start unless told otherwise), without
-    imagePullSecrets of its own."""
+def deploy(api, namespace, name, image, pull_policy="Always", command=None, pull_secrets=()):
+    """A one-replica Deployment of ``image`` (pulled at every start unless told otherwise), with
+    requests and limits (the policies' container rule), imagePullSecrets only when given."""
     labels = {"app": name}
     container = client.V1Container(name="main", image=image, image_pull_policy=pull_policy, command=command,
-                                   resources=client.V1ResourceRequirements(limits={"cpu": "50m", "memory": "16Mi"}))
+                                   resources=client.V1ResourceRequirements(requests={"cpu": "10m", "memory": "8Mi"},
+                                                                           limits={"cpu": "50m", "memory": "16Mi"}))
+    pod = client.V1PodSpec(containers=[container],
+                           image_pull_secrets=[client.V1LocalObjectReference(name=s) for s in pull_secrets] or None)
     body = client.V1Deployment(
         metadata=client.V1ObjectMeta(name=name, namespace=namespace),
         spec=client.V1DeploymentSpec(
             replicas=1, selector=client.V1LabelSelector(match_labels=labels),
-            template=client.V1PodTemplateSpec(metadata=client.V1ObjectMeta(labels=labels),
-                                              spec=client.V1PodSpec(containers=[container]))))
+            template=client.V1PodTemplateSpec(metadata=client.V1ObjectMeta(labels=labels), spec=pod)))
     client.AppsV1Api(api).create_namespaced_deployment(namespace, body)
 
 

@@ -28,6 +28,7 @@ import yaml
 from conftest import require
 from harbor_api import HarborApi, pull, push, skopeo
 from harbor_fixtures import create_group
+from lab_kube import scratch_namespace
 from lab_node import PULL_FAILURES, deploy, pod_outcome, pull_events, push_workload_image, restart
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -229,7 +230,9 @@ def test_check_diff_with_a_changed_inventory_shows_the_changes_and_writes_nothin
         ("east", "Harbor project %s" % n["a"]),
         ("east", "Namespace %s" % n["d"]),
         ("east", "Harbor project %s" % n["d"]),
-    ])
+        # Gatekeeper on east (policy role): team D's allowed-repository Constraint, and its
+        # namespace added to the four shared ones.
+    ] + [("east", "Constraints")] * 5)
     diff = proc.stdout.split("TASK [berth.platform.tenant : Harbor project %s]" % n["a"])[1].split("TASK [")[0]
     assert "storage_quota" in diff and str(GIB) in diff and str(3 * GIB) in diff
 
@@ -275,15 +278,19 @@ def test_pull_secret_pulls_and_push_secret_pushes(tenants, tmp_path):
 
 def test_team_workload_pulls_with_the_collections_pull_secret(tenants):
     """East's real node pulls team A's private image for a Deployment that names no imagePullSecrets:
-    the Secret comes from the `default` ServiceAccount the role linked. The same Deployment in team
-    B's namespace is refused by Harbor (B's robot may not read A's project)."""
+    the Secret comes from the `default` ServiceAccount the role linked. In team B's namespace the same
+    Deployment is refused at admission (Gatekeeper, team B's repository Constraint); with team B's pull
+    Secret, in a namespace no Constraint covers, Harbor refuses the pull (B's robot may not read A's
+    project)."""
+    from kubernetes import client
+    from kubernetes.client.rest import ApiException
+
     t, lab = tenants, tenants.lab
     require(lab, "NODE_NAME", "NODE_PAUSE_BINARY")
     api = kube(lab, "east")
     image = "%s/workload:v1" % t.names["a"]
     digest = push_workload_image(lab, image, ["--dest-creds", "%s:%s" % t.credentials("east", "a")["harbor-push"]])
-    for team in "ab":
-        deploy(api, t.names[team], "workload", "%s/%s" % (lab["HARBOR_HOST"], image))
+    deploy(api, t.names["a"], "workload", "%s/%s" % (lab["HARBOR_HOST"], image))
 
     pod, state, message = pod_outcome(api, t.names["a"], "workload")
     assert state == "Running", message
@@ -291,11 +298,20 @@ def test_team_workload_pulls_with_the_collections_pull_secret(tenants):
     assert [s.name for s in pod.spec.image_pull_secrets] == ["harbor-pull"]
     assert pod.status.container_statuses[0].image_id.endswith(digest)
 
-    pod, state, message = pod_outcome(api, t.names["b"], "workload")
-    assert state in PULL_FAILURES, state
-    assert [s.name for s in pod.spec.image_pull_secrets] == ["harbor-pull"]
-    refused = " ".join([message] + pull_events(api, t.names["b"], pod))
-    assert "401 Unauthorized" in refused or "unauthorized" in refused.lower(), refused
+    with pytest.raises(ApiException) as refused:
+        deploy(api, t.names["b"], "workload", "%s/%s" % (lab["HARBOR_HOST"], image))
+    assert "[%s] container main: image %s/%s is not from an allowed repository" % (
+        t.names["b"], lab["HARBOR_HOST"], image) in json.loads(refused.value.body)["message"]
+
+    with scratch_namespace(api, "pull-b-") as namespace:
+        secret = core(lab, "east").read_namespaced_secret("harbor-pull", t.names["b"])
+        core(lab, "east").create_namespaced_secret(namespace, client.V1Secret(
+            metadata=client.V1ObjectMeta(name="harbor-pull"), type=secret.type, data=secret.data))
+        deploy(api, namespace, "workload", "%s/%s" % (lab["HARBOR_HOST"], image), pull_secrets=["harbor-pull"])
+        pod, state, message = pod_outcome(api, namespace, "workload")
+        assert state in PULL_FAILURES, state
+        refused = " ".join([message] + pull_events(api, namespace, pod))
+        assert "401 Unauthorized" in refused or "unauthorized" in refused.lower(), refused
 
 
 def test_rotation_blue_green_in_both_clusters(tenants):

@@ -1,6 +1,6 @@
 """Assemble a one-layer OCI image archive from files on this machine, without any registry.
 
-    oci_image.py OUT.tar NAME --entrypoint /pause [--env K=V]... SRC:DEST[:MODE]...
+    oci_image.py OUT.tar NAME --entrypoint /pause [--env K=V]... [--user UID:GID] SRC:DEST[:MODE]...
 
 OUT.tar is an OCI image layout in a tar (what `ctr images import` and skopeo's `oci-archive:`
 read), its one manifest named NAME (io.containerd.image.name) so containerd imports it under that
@@ -38,7 +38,7 @@ def layer_tar(files):
     return raw.getvalue()
 
 
-def build(out, name, entrypoint, env, files):
+def build(out, name, entrypoint, env, files, user=""):
     blobs = {}
 
     def blob(data, media_type):
@@ -48,9 +48,11 @@ def build(out, name, entrypoint, env, files):
 
     plain = layer_tar(files)
     layer = blob(gzip.compress(plain, mtime=0), "application/vnd.oci.image.layer.v1.tar+gzip")
+    image_config = {"Entrypoint": entrypoint, "Env": ["PATH=/usr/local/bin:/usr/bin:/bin"] + env}
+    if user:
+        image_config["User"] = user
     config = blob(json.dumps({
-        "architecture": "amd64", "os": "linux",
-        "config": {"Entrypoint": entrypoint, "Env": ["PATH=/usr/local/bin:/usr/bin:/bin"] + env},
+        "architecture": "amd64", "os": "linux", "config": image_config,
         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(plain).hexdigest()]},
     }, sort_keys=True).encode(), "application/vnd.oci.image.config.v1+json")
     manifest = blob(json.dumps({
@@ -80,13 +82,14 @@ def main():
     parser.add_argument("name")
     parser.add_argument("--entrypoint", required=True, help="the command, space separated")
     parser.add_argument("--env", action="append", default=[])
+    parser.add_argument("--user", default="", help="UID:GID the image runs as (default root)")
     parser.add_argument("files", nargs="+", metavar="SRC:DEST[:MODE]")
     args = parser.parse_args()
     files = []
     for spec in args.files:
         parts = spec.split(":")
         files.append((parts[0], parts[1], int(parts[2], 8) if len(parts) > 2 else 0o755))
-    print(build(args.out, args.name, args.entrypoint.split(), args.env, files))
+    print(build(args.out, args.name, args.entrypoint.split(), args.env, files, args.user))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 # prefixes) and a kube-controller-manager, built from their Go modules; Istio's CRDs
 # applied to both. East also gets a node (components/node.sh); west stays API-only.
 kube_clusters="east west"
+kube_service_ip=10.96.0.1  # the kubernetes Service: first address of --service-cluster-ip-range
 
 etcd_up() {
   local client peer
@@ -46,14 +47,22 @@ kube_up() {
 }
 
 kube_apiserver_up() {
-  local cluster=$1 port=$2 name=kube-apiserver-$1
+  local cluster=$1 port=$2 name=kube-apiserver-$1 advertise=127.0.0.1
   mkdir -p "$state/kube"
+  # East's pods reach it as the kubernetes Service: its endpoint is the node's address, where
+  # components/node.sh forwards to this loopback port. The certificate names both.
+  [ "$cluster" = east ] && advertise=$node_ip
+  [ -s "$pki/kube-apiserver.crt" ] || (cd "$pki" && sign kube-apiserver "/CN=kube-apiserver" \
+    "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:$node_ip,IP:$kube_service_ip,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+extendedKeyUsage=serverAuth")
+  # --allow-privileged as kubeadm sets it: a privileged pod is valid, and refused (in team
+  # namespaces) by the policy role's Gatekeeper rule, not by validation.
   if ! running "$name"; then
     log "starting kube-apiserver $KUBERNETES_VERSION ($cluster) on https://127.0.0.1:$port"
     start "$name" "$cache/bin/kube-apiserver-$KUBERNETES_VERSION" \
       --etcd-servers="http://127.0.0.1:$(port ETCD_PORT 12379)" --etcd-prefix="/$cluster" \
-      --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$port" \
-      --tls-cert-file="$pki/server.crt" --tls-private-key-file="$pki/server.key" \
+      --bind-address=127.0.0.1 --advertise-address="$advertise" --secure-port="$port" \
+      --tls-cert-file="$pki/kube-apiserver.crt" --tls-private-key-file="$pki/kube-apiserver.key" \
       --client-ca-file="$pki/ca.crt" --authorization-mode=RBAC \
       --service-account-issuer="https://kubernetes.default.svc" \
       --service-account-key-file="$pki/service-account.pub" \
@@ -61,7 +70,7 @@ kube_apiserver_up() {
       --service-cluster-ip-range=10.96.0.0/16 --cert-dir="$state/kube/$cluster-certs" \
       --kubelet-client-certificate="$pki/kube-admin.crt" --kubelet-client-key="$pki/kube-admin.key" \
       --kubelet-certificate-authority="$pki/ca.crt" --kubelet-preferred-address-types=InternalIP \
-      --profiling=false --v=1
+      --allow-privileged=true --profiling=false --v=1
   fi
   write_kubeconfig "$cluster" "https://127.0.0.1:$port"
   wait_for "$name" 120 curl -fsS --cacert "$pki/ca.crt" --cert "$pki/kube-admin.crt" \

@@ -16,6 +16,7 @@ node_ip=10.213.0.1            # the bridge's own address: the node's InternalIP,
 node_cgroup=berth-lab         # kubelet's cgroupRoot: every pod's cgroup under it
 node_pause_image=berth.lab/pause:3.10.2
 node_probe_image=berth.lab/probe:1  # tests/lab/build/probe: serves, fetches, resolves
+node_gatekeeper_image=berth.lab/gatekeeper:$GATEKEEPER_VERSION  # the chart's image, its /manager built here
 # What kubelet, containerd and the bridge plugin change on the host whatever they are told.
 node_sysctls="vm.overcommit_memory kernel.panic kernel.panic_on_oops net.ipv4.ip_forward
   net.ipv4.conf.all.route_localnet net.netfilter.nf_conntrack_max"
@@ -53,7 +54,7 @@ node_footprint() {
 node_up() {
   local kcfg=$state/kube/east.kubeconfig
   [ -s "$kcfg" ] || die "the node joins east: start kube first (tests/lab/up kube node)"
-  "$lab_dir/build/build" containerd cni-plugins kubelet kube-scheduler kube-proxy coredns probe
+  "$lab_dir/build/build" containerd cni-plugins kubelet kube-scheduler kube-proxy coredns probe gatekeeper
   # A start from empty data: the last run's pods, mounts and state go first.
   if [ "$reset" = 1 ] && ! running kubelet && ! running containerd; then node_down; rm -rf "$node_dir"; fi
   mkdir -p "$node_dir"
@@ -62,6 +63,7 @@ node_up() {
     [ -s "$node_dir/footprint.before" ] || node_footprint >"$node_dir/footprint.before"
   fi
   node_network_up
+  node_apiserver_forward_up
   node_containerd_up
   node_images_up
   node_dns_up
@@ -73,6 +75,9 @@ node_up() {
   export_env NODE_PAUSE_IMAGE "$node_pause_image"
   export_env NODE_PROBE_IMAGE "$node_probe_image"
   export_env NODE_DNS "$node_ip"
+  export_env GATEKEEPER_IMAGE "${node_gatekeeper_image%:*}"
+  export_env GATEKEEPER_VERSION "$GATEKEEPER_VERSION"
+  export_env GATEKEEPER_CHART "$reference/gatekeeper-helm-chart-${GATEKEEPER_VERSION#v}.tgz"
   export_env CONTAINERD_ADDRESS "$node_dir/containerd.sock"
   export_env CTR "$cache/bin/containerd-$CONTAINERD_VERSION/ctr"
   export_env CONTAINERD_VERSION "$CONTAINERD_VERSION"
@@ -93,6 +98,20 @@ node_network_up() {
    "ipam": {"type": "host-local", "dataDir": "$node_dir/cni/ipam",
             "ranges": [[{"subnet": "$node_pod_cidr", "gateway": "$node_ip"}]]}}]}
 CONF
+}
+
+# East's API server listens on loopback; pods reach it as the kubernetes Service, whose endpoint
+# (the API server's --advertise-address, components/kube.sh) is the node's address: socat
+# forwards from there to loopback, TLS untouched.
+node_apiserver_forward_up() {
+  local port; port=$(port KUBE_EAST_PORT 16443)
+  command -v socat >/dev/null || die "socat is missing: run tests/lab/install-deps"
+  if ! running kube-apiserver-forward; then
+    log "forwarding $node_ip:$port to east's API server (pods' kubernetes Service)"
+    start kube-apiserver-forward socat "TCP-LISTEN:$port,bind=$node_ip,reuseaddr,fork" "TCP:127.0.0.1:$port"
+  fi
+  wait_for kube-apiserver-forward 30 curl -fsS --cacert "$pki/ca.crt" --cert "$pki/kube-admin.crt" \
+    --key "$pki/kube-admin.key" "https://$node_ip:$port/readyz"
 }
 
 node_containerd_up() {
@@ -166,6 +185,11 @@ node_images_up() {
       "$cache/bin/probe:/probe" >/dev/null
     node_ctr images import "$node_dir/probe.tar" >/dev/null
   fi
+  # Gatekeeper's image as its Dockerfile makes it: the static /manager alone, user 65532.
+  out=$cache/images/gatekeeper-$GATEKEEPER_VERSION.tar
+  [ -s "$out" ] || "$python" "$lab_dir/oci_image.py" "$out" "$node_gatekeeper_image" --entrypoint /manager \
+    --user 65532:65532 "$cache/bin/gatekeeper-$GATEKEEPER_VERSION:/manager" >/dev/null
+  node_ctr images ls -q | grep -qx "$node_gatekeeper_image" || node_ctr images import "$out" >/dev/null
   export_env NODE_PAUSE_BINARY "$cache/images/pause"
 }
 
@@ -323,6 +347,7 @@ node_down() {
   node_containers_down
   stop containerd
   stop coredns
+  stop kube-apiserver-forward
   # Deepest first.
   node_mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   ip -o link show type veth 2>/dev/null | awk -F': ' '/master '"$node_bridge"'/ {print $2}' | sed 's/@.*//' |
