@@ -70,6 +70,7 @@ node_up() {
   node_kubelet_up
   node_scheduler_up
   node_proxy_up
+  wait_for kubelet 180 node_webhooks_ready
   export_env NODE_NAME "$node_name"
   export_env NODE_IP "$node_ip"
   export_env NODE_PAUSE_IMAGE "$node_pause_image"
@@ -254,6 +255,31 @@ import sys
 from kubernetes import client, config
 node = client.CoreV1Api(config.new_client_from_config(sys.argv[1])).read_node(sys.argv[2])
 sys.exit(0 if any(c.type == "Ready" and c.status == "True" for c in node.status.conditions) else 1)
+PY
+}
+
+# Every admission webhook east has (Gatekeeper's, once the policy role installed it) is served by
+# a pod on this node: until one answers, the API server refuses what such a webhook guards with
+# failurePolicy Fail (Gatekeeper's namespace label check: every namespace write). After a restart
+# of the node, `up` returns only once each webhook Service has a ready endpoint again.
+node_webhooks_ready() {
+  "$python" - "$state/kube/east.kubeconfig" <<'PY'
+import sys
+from kubernetes import client, config
+api = config.new_client_from_config(sys.argv[1])
+admission = client.AdmissionregistrationV1Api(api)
+services = set()
+for configs in (admission.list_validating_webhook_configuration, admission.list_mutating_webhook_configuration):
+    for item in configs().items:
+        for hook in item.webhooks or []:
+            if hook.client_config.service:
+                services.add((hook.client_config.service.namespace, hook.client_config.service.name))
+for namespace, name in sorted(services):
+    slices = client.DiscoveryV1Api(api).list_namespaced_endpoint_slice(
+        namespace, label_selector="kubernetes.io/service-name=" + name).items
+    if not any(e.conditions.ready for s in slices for e in s.endpoints or []):
+        print("webhook service %s/%s has no ready endpoint yet" % (namespace, name))
+        sys.exit(1)
 PY
 }
 
