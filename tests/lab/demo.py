@@ -1,7 +1,8 @@
 """`make demo`: playbooks/site.yml on the running lab with its inventory (playbooks/inventories/lab),
 then what was created - read back from the servers, never a secret value - a skopeo push and
-pull as team A that you can copy and paste, and team A's Deployment running on east's node with
-the image pulled by the pull Secret linked to its `default` ServiceAccount.
+pull as team A that you can copy and paste, team A's Deployment running on east's node with
+the image pulled by the pull Secret linked to its `default` ServiceAccount, and Gatekeeper refusing
+a `:latest` Deployment without limits in team A's namespace (a dry run: nothing is stored).
 
 Before site.yml it makes what a directory would provide: the realm ``platform`` with the users
 alice and bob (team A's members in the inventory); their passwords go to .state/demo/users.txt.
@@ -10,6 +11,7 @@ Afterwards Harbor runs with OIDC: `make test` starts from a fresh lab for that r
 """
 
 import base64
+import json
 import os
 import pathlib
 import secrets
@@ -175,6 +177,25 @@ def workload(lab, push_auth):
     print("\nTeam A's Deployment `workload` (%s, no imagePullSecrets in its spec) on node %s:" % (image, lab["NODE_NAME"]))
     pulled_with = ", ".join(s.name for s in pod.spec.image_pull_secrets or [])
     print("  pod %s %s%s, pulled with %s" % (pod.metadata.name, state, (": " + message) if message else "", pulled_with))
+    gatekeeper(api, image)
+
+
+def gatekeeper(api, image):
+    """Gatekeeper's pods on the node, and what it says to a :latest Deployment in team A."""
+    pods = client.CoreV1Api(api).list_namespaced_pod("gatekeeper-system").items
+    print("\nGatekeeper (policy role, chart 3.23.0) on east: %s" % ", ".join(
+        "%s %s" % (p.metadata.name, p.status.phase) for p in pods))
+    body = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "latest", "namespace": "team-a"},
+            "spec": {"selector": {"matchLabels": {"app": "latest"}}, "template": {
+                "metadata": {"labels": {"app": "latest"}},
+                "spec": {"containers": [{"name": "main", "image": image.rsplit(":", 1)[0] + ":latest"}]}}}}
+    try:
+        client.AppsV1Api(api).create_namespaced_deployment("team-a", body, dry_run="All")
+        print("  a :latest Deployment without limits in team-a: admitted (is Gatekeeper enforcing?)")
+    except client.exceptions.ApiException as exc:
+        print("  a :latest Deployment without limits in team-a (dry run): refused")
+        for line in json.loads(exc.body)["message"].split("denied the request:", 1)[-1].strip().splitlines():
+            print("    " + line.strip())
 
 
 def main():
