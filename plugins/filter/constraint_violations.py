@@ -68,7 +68,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.berth.platform.plugins.module_utils.gatekeeper import violations
+from ansible_collections.berth.platform.plugins.module_utils.policy.gatekeeper import violations
 
 
 def constraint_violations(constraints, cluster="", team_namespaces=None):

@@ -47,7 +47,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.berth.platform.plugins.module_utils.gatekeeper import unenforced
+from ansible_collections.berth.platform.plugins.module_utils.policy.gatekeeper import unenforced
 
 
 def constraints_unenforced(constraints):
