@@ -38,21 +38,45 @@ def push_workload_image(lab, image, dest_auth):
     return digest
 
 
+def workload(namespace, name, image, pull_policy=None, command=None, pull_secrets=(), resources=True,
+             privileged=False, host_path=False):
+    """A one-replica Deployment of ``image`` as plain data (the API server and policy_check take the
+    same manifest): requests and limits (the policies' container rule) unless ``resources`` is false,
+    imagePullSecrets only when given, a privileged container or a hostPath volume when asked."""
+    container = {"name": "main", "image": image}
+    if pull_policy:
+        container["imagePullPolicy"] = pull_policy
+    if command:
+        container["command"] = list(command)
+    if resources:
+        container["resources"] = {"requests": {"cpu": "10m", "memory": "8Mi"},
+                                  "limits": {"cpu": "50m", "memory": "16Mi"}}
+    if privileged:
+        container["securityContext"] = {"privileged": True}
+    pod = {"containers": [container]}
+    if pull_secrets:
+        pod["imagePullSecrets"] = [{"name": s} for s in pull_secrets]
+    if host_path:
+        container["volumeMounts"] = [{"name": "host", "mountPath": "/host"}]
+        pod["volumes"] = [{"name": "host", "hostPath": {"path": "/etc"}}]
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}}, "spec": pod}}}
+
+
 def deploy(api, namespace, name, image, pull_policy="Always", command=None, pull_secrets=()):
-    """A one-replica Deployment of ``image`` (pulled at every start unless told otherwise), with
-    requests and limits (the policies' container rule), imagePullSecrets only when given."""
-    labels = {"app": name}
-    container = client.V1Container(name="main", image=image, image_pull_policy=pull_policy, command=command,
-                                   resources=client.V1ResourceRequirements(requests={"cpu": "10m", "memory": "8Mi"},
-                                                                           limits={"cpu": "50m", "memory": "16Mi"}))
-    pod = client.V1PodSpec(containers=[container],
-                           image_pull_secrets=[client.V1LocalObjectReference(name=s) for s in pull_secrets] or None)
-    body = client.V1Deployment(
-        metadata=client.V1ObjectMeta(name=name, namespace=namespace),
-        spec=client.V1DeploymentSpec(
-            replicas=1, selector=client.V1LabelSelector(match_labels=labels),
-            template=client.V1PodTemplateSpec(metadata=client.V1ObjectMeta(labels=labels), spec=pod)))
-    client.AppsV1Api(api).create_namespaced_deployment(namespace, body)
+    """Create :func:`workload` (pulled at every start unless told otherwise)."""
+    client.AppsV1Api(api).create_namespaced_deployment(
+        namespace, workload(namespace, name, image, pull_policy, command, pull_secrets))
+
+
+def gatekeeper_denials(message):
+    """{(constraint name, message)} of a Gatekeeper refusal: ``... denied the request: [name] msg``, a line each."""
+    found = set()
+    for line in message.split("denied the request:", 1)[1].strip().splitlines():
+        name, text = line.strip()[1:].split("] ", 1)
+        found.add((name, text.strip()))
+    return found
 
 
 def pod_outcome(api, namespace, name, timeout=120):

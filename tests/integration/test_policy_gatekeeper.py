@@ -21,30 +21,13 @@ from kubernetes.client.rest import ApiException
 from conftest import require
 from harbor_fixtures import create_group
 from lab_kube import wait_until
-from lab_node import pod_outcome, push_workload_image
+from lab_node import gatekeeper_denials, pod_outcome, push_workload_image, workload
 from test_tenants import INVENTORY, PLAYBOOKS, Tenants, changed_inventory, changed_tasks, kube, recap
 
 GATEKEEPER_NS = "gatekeeper-system"
 CONSTRAINTS = "constraints.gatekeeper.sh"
 KINDS = ["K8sAllowedRepos", "K8sContainerLimits", "K8sDisallowedTags", "K8sPSPHostFilesystem",
          "K8sPSPPrivilegedContainer"]
-
-
-def deployment(namespace, name, image, resources=True, privileged=False, host_path=False):
-    """A one-replica Deployment manifest (data: the API server and policy_check get the same)."""
-    container = {"name": "main", "image": image}
-    if resources:
-        container["resources"] = {"requests": {"cpu": "10m", "memory": "8Mi"},
-                                  "limits": {"cpu": "50m", "memory": "16Mi"}}
-    if privileged:
-        container["securityContext"] = {"privileged": True}
-    pod = {"containers": [container]}
-    if host_path:
-        container["volumeMounts"] = [{"name": "host", "mountPath": "/host"}]
-        pod["volumes"] = [{"name": "host", "hostPath": {"path": "/etc"}}]
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace},
-            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}}, "spec": pod}}}
 
 
 def create(api, manifest):
@@ -71,15 +54,6 @@ def remove(api, namespace, name):
         client.AppsV1Api(api).delete_namespaced_deployment(name, namespace, propagation_policy="Background")
     except ApiException as exc:
         assert exc.status == 404, exc
-
-
-def denials(message):
-    """{(constraint name, message)} of Gatekeeper's refusal: ``... denied the request: [name] msg``."""
-    found = set()
-    for line in message.split("denied the request:", 1)[1].strip().splitlines():
-        name, text = line.strip()[1:].split("] ", 1)
-        found.add((name, text.strip()))
-    return found
 
 
 def constraints(api, kind):
@@ -184,7 +158,7 @@ def test_bad_workloads_are_refused_at_admission_as_policy_check_judges_them(gk, 
     t, lab, team = gk, gk.lab, gk.names["a"]
     manifests = []
     for name, dummy, image, options in BAD:
-        manifests.append(deployment(team, name, image.format(harbor=lab["HARBOR_HOST"], team=team), **options))
+        manifests.append(workload(team, name, image.format(harbor=lab["HARBOR_HOST"], team=team), **options))
 
     refused = {}
     for manifest, (name, what, dummy, dummy) in zip(manifests, BAD):
@@ -192,7 +166,7 @@ def test_bad_workloads_are_refused_at_admission_as_policy_check_judges_them(gk, 
         assert not admitted, "%s was admitted" % what
         assert 'admission webhook "validation.gatekeeper.sh" denied the request' in message, message
         assert not stored(t.east, team, name), what
-        refused[name] = denials(message)
+        refused[name] = gatekeeper_denials(message)
     assert {c for c, dummy in refused["elsewhere"]} == {team}
     assert {c for c, dummy in refused["latest"]} == {"berth-platform"}
     assert {c for c, dummy in refused["privileged"]} == {"berth-platform"}
@@ -216,7 +190,7 @@ def test_a_good_workload_is_admitted_and_runs_with_the_pull_secret(gk):
     t, lab, team = gk, gk.lab, gk.names["a"]
     image = "%s/policy-ok:v1" % team
     push_workload_image(lab, image, ["--dest-creds", "%s:%s" % t.credentials("east", "a")["harbor-push"]])
-    admitted, message = create(t.east, deployment(team, "policy-ok", "%s/%s" % (lab["HARBOR_HOST"], image)))
+    admitted, message = create(t.east, workload(team, "policy-ok", "%s/%s" % (lab["HARBOR_HOST"], image)))
     assert admitted, message
     pod, state, message = pod_outcome(t.east, team, "policy-ok")
     assert state == "Running", message
@@ -230,7 +204,7 @@ def test_audit_reports_an_object_made_before_its_constraint_and_drift_shows_it(g
     # image (tagged, limited - only the repository rule is broken) admitted, then tenants.yml puts
     # the Constraint back.
     api.delete_cluster_custom_object(CONSTRAINTS, "v1beta1", "k8sallowedrepos", team)
-    assert wait_until(lambda: create(t.east, deployment(team, "legacy", lab["NODE_PROBE_IMAGE"]))[0], 30, 1)
+    assert wait_until(lambda: create(t.east, workload(team, "legacy", lab["NODE_PROBE_IMAGE"]))[0], 30, 1)
     try:
         proc = east_tenants(t)
         assert ("east", "Constraints") in changed_tasks(proc)
@@ -258,7 +232,7 @@ def test_audit_reports_an_object_made_before_its_constraint_and_drift_shows_it(g
 
 def test_failure_policy_ignore_admits_while_no_webhook_pod_answers(gk):
     t, lab, team = gk, gk.lab, gk.names["a"]
-    bad = deployment(team, "while-down", "%s/%s/web:v1" % (lab["HARBOR_HOST"], team), privileged=True)
+    bad = workload(team, "while-down", "%s/%s/web:v1" % (lab["HARBOR_HOST"], team), privileged=True)
     try:
         scale_webhook(t.east, 0)
         assert wait_until(lambda: not webhook_pods(t.east), 90, 0.5), "the webhook pod did not go away"

@@ -34,7 +34,7 @@ sys.path[:0] = [os.path.join(ROOT, "tests", "integration"), os.path.join(ROOT, "
 from collection_path import collections_root  # noqa: E402  pylint: disable=wrong-import-position
 from endpoints import read_lab_env  # noqa: E402  pylint: disable=wrong-import-position
 from oci_layout import write_oci_layout  # noqa: E402  pylint: disable=wrong-import-position
-from lab_node import deploy, pod_outcome, push_workload_image  # noqa: E402  pylint: disable=wrong-import-position
+from lab_node import deploy, gatekeeper_denials, pod_outcome, push_workload_image, workload  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def private_file(path, content):
@@ -158,12 +158,12 @@ def try_it(lab):
         print("  " + " ".join(shlex.quote(part) for part in cmd))
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
         print("    -> %s" % ("ok" if done.returncode == 0 else "failed: " + done.stderr.strip()[-300:]))
-    workload(lab, push_auth)
+    team_workload(lab, push_auth)
     print("\nKeycloak users alice and bob (team A; passwords in %s). Stop the lab: make lab-down"
           % rel(os.path.join(DEMO, "users.txt")))
 
 
-def workload(lab, push_auth):
+def team_workload(lab, push_auth):
     """Team A's Deployment of its own image (the lab's pause binary), pulled on east's node."""
     api = config.new_client_from_config(lab["K8S_EAST_KUBECONFIG"])
     push_workload_image(lab, "team-a/workload:v1", ["--dest-authfile", push_auth])
@@ -185,17 +185,14 @@ def gatekeeper(api, image):
     pods = client.CoreV1Api(api).list_namespaced_pod("gatekeeper-system").items
     print("\nGatekeeper (policy role, chart 3.23.0) on east: %s" % ", ".join(
         "%s %s" % (p.metadata.name, p.status.phase) for p in pods))
-    body = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "latest", "namespace": "team-a"},
-            "spec": {"selector": {"matchLabels": {"app": "latest"}}, "template": {
-                "metadata": {"labels": {"app": "latest"}},
-                "spec": {"containers": [{"name": "main", "image": image.rsplit(":", 1)[0] + ":latest"}]}}}}
+    body = workload("team-a", "latest", image.rsplit(":", 1)[0] + ":latest", resources=False)
     try:
         client.AppsV1Api(api).create_namespaced_deployment("team-a", body, dry_run="All")
         print("  a :latest Deployment without limits in team-a: admitted (is Gatekeeper enforcing?)")
     except client.exceptions.ApiException as exc:
         print("  a :latest Deployment without limits in team-a (dry run): refused")
-        for line in json.loads(exc.body)["message"].split("denied the request:", 1)[-1].strip().splitlines():
-            print("    " + line.strip())
+        for constraint, text in sorted(gatekeeper_denials(json.loads(exc.body)["message"])):
+            print("    [%s] %s" % (constraint, text))
 
 
 def main():
