@@ -23,6 +23,12 @@ options:
     type: list
     elements: dict
     required: true
+  keys:
+    description:
+      - Only the Constraints whose C(Kind/name) is in this list are judged (those a run applied, not
+        ones it is about to remove); omitted, every Constraint given is.
+    type: list
+    elements: str
 """
 
 EXAMPLES = r"""
@@ -50,10 +56,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.berth.platform.plugins.module_utils.policy.gatekeeper import unenforced
 
 
-def constraints_unenforced(constraints):
+def constraints_unenforced(constraints, keys=None):
     if not isinstance(constraints, list):
         raise AnsibleFilterError("constraints_unenforced expects a list of Constraints (k8s_info resources)")
-    return unenforced(constraints)
+    return unenforced(constraints, None if keys is None else set(keys))
 
 
 class FilterModule(object):

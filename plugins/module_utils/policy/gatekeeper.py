@@ -17,14 +17,17 @@ def _key(constraint):
     return "%s/%s" % (constraint.get("kind", "?"), constraint.get("metadata", {}).get("name", "?"))
 
 
-def unenforced(constraints):
-    """``["Kind/name: why", ...]`` for each Constraint some webhook pod does not enforce yet.
+def unenforced(constraints, keys=None):
+    """``["Kind/name: why", ...]`` for each Constraint some webhook pod does not enforce yet; with
+    ``keys``, only the Constraints whose ``Kind/name`` is one of them are judged.
 
     Enforced means: at least one pod with the ``webhook`` operation reports it, and every pod that
     reports it has ``enforced: true`` at the Constraint's current generation (an update is judged by
     the new spec only once every pod has seen it)."""
     waiting = []
     for constraint in constraints or []:
+        if keys is not None and _key(constraint) not in keys:
+            continue
         generation = constraint.get("metadata", {}).get("generation")
         by_pod = (constraint.get("status") or {}).get("byPod") or []
         if not any("webhook" in (pod.get("operations") or []) for pod in by_pod):

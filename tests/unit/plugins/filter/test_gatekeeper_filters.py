@@ -35,6 +35,13 @@ def test_not_in_force_until_a_webhook_pod_enforces_the_current_spec(by_pod, why)
     assert constraints_unenforced([constraint("team-a", 2, by_pod)]) == ["K8sAllowedRepos/team-a: " + why]
 
 
+def test_only_the_constraints_named_by_keys_are_judged():
+    waiting = constraint("team-b", 2, [AUDIT])
+    assert constraints_unenforced([constraint("team-a", 2, [WEBHOOK]), waiting], ["K8sAllowedRepos/team-a"]) == []
+    assert constraints_unenforced([waiting], ["K8sAllowedRepos/team-b"]) == [
+        "K8sAllowedRepos/team-b: no webhook pod reports it yet"]
+
+
 def test_violations_become_drift_rows_named_by_team_namespace():
     found = [{"kind": "Deployment", "name": "legacy", "namespace": "team-a", "enforcementAction": "deny",
               "message": "container <main> has an invalid image repo <nginx:1.27>\n"},
